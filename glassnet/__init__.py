@@ -1,0 +1,19 @@
+"""glassnet: deep learning from first principles.
+
+A reverse-mode autodiff engine over NumPy whose every formula sits next to its gradient, and
+(in the packages built on it) a layer system with Keras semantics.
+
+>>> import glassnet
+>>> x = glassnet.tensor([1.0, -2.0, 3.0], requires_grad=True)
+>>> glassnet.relu(x).sum().backward()
+>>> x.grad.tolist()
+[1.0, 0.0, 1.0]
+"""
+
+__version__ = "0.1.0"
+
+from glassnet.autograd import *  # noqa: E402, F403 - tensors and ops are the top-level API
+from glassnet.autograd import __all__ as _autograd_all  # noqa: E402
+from glassnet.backend import floatx, get_array_module, seed, set_floatx  # noqa: E402
+
+__all__ = ["floatx", "get_array_module", "seed", "set_floatx", *_autograd_all]

@@ -1,0 +1,94 @@
+"""Making tensors: ``tensor`` (copies its data) and the creators zeros, ones, full, arange,
+randn, rand, eye. Random creators draw from the generator that ``glassnet.seed`` fixes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import backend
+from glassnet.autograd.tensor import Tensor
+
+
+def _shape(shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = tuple(shape[0])
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"expected a shape of non-negative integers. Received: {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _float_dtype(dtype):
+    return backend.floatx() if dtype is None else np.dtype(dtype)
+
+
+def tensor(data, dtype=None, requires_grad=False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (floats become float32 unless ``dtype``).
+
+    >>> tensor([[1, 2], [3, 4]]).dtype
+    dtype('int64')
+    >>> tensor([0.5, 1.5], requires_grad=True)
+    tensor([0.5, 1.5], requires_grad=True)
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    return Tensor(np.array(data, copy=True), dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    data = np.zeros(_shape(shape), dtype=_float_dtype(dtype))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    data = np.ones(_shape(shape), dtype=_float_dtype(dtype))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``."""
+    shape = _shape((shape,) if isinstance(shape, (int, np.integer)) else (shape,))
+    return Tensor(np.full(shape, fill_value, dtype=_float_dtype(dtype)),
+                  requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(np.ones_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+    """Evenly spaced values in [start, stop): integers (int64) for integer arguments,
+    float32 when any argument is a float.
+
+    >>> arange(3).tolist(), arange(0, 1, 0.25).tolist()
+    ([0, 1, 2], [0.0, 0.25, 0.5, 0.75])
+    """
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
+    data = np.arange(start, stop, step) if stop is not None else np.arange(start, step=step)
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
+    """Samples of the standard normal distribution."""
+    dtype = _float_dtype(dtype)
+    data = backend.generator().standard_normal(_shape(shape), dtype=dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
+    """Samples of the uniform distribution on [0, 1)."""
+    dtype = _float_dtype(dtype)
+    data = backend.generator().random(_shape(shape), dtype=dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    """The identity matrix (n x m, m defaults to n)."""
+    return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)

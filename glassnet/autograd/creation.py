@@ -22,6 +22,10 @@ def _float_dtype(dtype):
     return backend.floatx() if dtype is None else np.dtype(dtype)
 
 
+def _make(data, requires_grad):
+    return Tensor(data, dtype=data.dtype, requires_grad=requires_grad)
+
+
 def tensor(data, dtype=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (floats become float32 unless ``dtype``).
 
@@ -37,29 +41,34 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    data = np.zeros(_shape(shape), dtype=_float_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
+    return _make(np.zeros(_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    data = np.ones(_shape(shape), dtype=_float_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
+    return _make(np.ones(_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``."""
     shape = _shape((shape,) if isinstance(shape, (int, np.integer)) else (shape,))
-    return Tensor(np.full(shape, fill_value, dtype=_float_dtype(dtype)),
-                  requires_grad=requires_grad)
+    return _make(np.full(shape, fill_value, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def _like_dtype(t, dtype):
+    if dtype is not None:
+        return np.dtype(dtype)
+    return t.dtype if isinstance(t, Tensor) else Tensor(np.asarray(t)).dtype
 
 
 def zeros_like(t, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
+    """Zeros of ``t``'s shape and (unless given) dtype."""
+    return _make(np.zeros(np.shape(t), dtype=_like_dtype(t, dtype)), requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(np.ones_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
+    """Ones of ``t``'s shape and (unless given) dtype."""
+    return _make(np.ones(np.shape(t), dtype=_like_dtype(t, dtype)), requires_grad)
 
 
 def arange(start, stop=None, step=1, dtype=None, requires_grad=False) -> Tensor:
@@ -78,17 +87,15 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Samples of the standard normal distribution."""
     dtype = _float_dtype(dtype)
-    data = backend.generator().standard_normal(_shape(shape), dtype=dtype)
-    return Tensor(data, requires_grad=requires_grad)
+    return _make(backend.generator().standard_normal(_shape(shape), dtype=dtype), requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Samples of the uniform distribution on [0, 1)."""
     dtype = _float_dtype(dtype)
-    data = backend.generator().random(_shape(shape), dtype=dtype)
-    return Tensor(data, requires_grad=requires_grad)
+    return _make(backend.generator().random(_shape(shape), dtype=dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
     """The identity matrix (n x m, m defaults to n)."""
-    return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)
+    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

@@ -29,7 +29,7 @@ def _check_reduction(reduction, op):
 
 def _reduce(per_sample, reduction):
     if reduction == "mean":
-        return np.asarray(per_sample.mean())
+        return np.asarray(per_sample.sum() / per_sample.size)
     if reduction == "sum":
         return np.asarray(per_sample.sum())
     return per_sample
@@ -109,19 +109,23 @@ class SparseSoftmaxCrossEntropy(Function):
         self.labels, self.reduction = labels, reduction
 
     def forward(self, z):
+        n_classes = z.shape[-1]
+        # Position of each sample's true class in the flattened logits: one fancy index
+        # instead of a one-hot matrix.
+        self.picked = np.arange(self.labels.size) * n_classes + self.labels.reshape(-1)
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
         sum_e = e.sum(axis=-1, keepdims=True)
         self.p = e / sum_e
-        picked = np.take_along_axis(shifted, self.labels[..., None], axis=-1)[..., 0]
-        return _reduce(np.log(sum_e[..., 0]) - picked, self.reduction)
+        true_logit = shifted.reshape(-1)[self.picked].reshape(self.labels.shape)
+        return _reduce(np.log(sum_e[..., 0]) - true_logit, self.reduction)
 
     def backward(self, gy):
         g = _per_sample_grad(gy, self.labels.size, self.reduction)
         dz = self.p.copy()
-        np.put_along_axis(dz, self.labels[..., None],
-                          np.take_along_axis(dz, self.labels[..., None], axis=-1) - 1, axis=-1)
-        return dz * (g[..., None] if self.reduction == "none" else g)
+        dz.reshape(-1)[self.picked] -= 1
+        dz *= g[..., None] if self.reduction == "none" else g
+        return dz
 
 
 class BinaryCrossEntropyWithLogits(Function):

@@ -103,6 +103,8 @@ def _accumulate_leaf(t, g, handed_out):
     if t.grad is None:
         if id(g) in handed_out or g.base is not None or g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype, copy=True)
+        elif isinstance(g, np.generic):  # a 0-d result NumPy made a scalar
+            g = np.asarray(g)
         handed_out.add(id(g))
         t.grad = g
     else:

@@ -53,6 +53,8 @@ class Function:
             data = self.forward(*[t.data for t in inputs])
         except ValueError as err:
             raise self.input_error(inputs, err) from None
+        if isinstance(data, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
+            data = np.asarray(data)
         if _GradMode.enabled:
             for t in inputs:
                 if t._requires_grad:

@@ -154,3 +154,11 @@ def test_backward_errors_say_what_to_do():
         y.backward(np.ones(3))
     with pytest.raises(RuntimeError, match="does not require grad"):
         gn.ones(2).sum().backward()
+
+
+def test_zero_dimensional_results_and_gradients_are_arrays():
+    x = gn.tensor(3.0, requires_grad=True)
+    y = gn.exp(x) * 2
+    assert type(y.data) is np.ndarray
+    y.backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == ()

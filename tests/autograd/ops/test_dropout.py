@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+import torch
+from helpers import check_op
 
 import glassnet as gn
 
@@ -40,3 +42,13 @@ def test_dropout_is_reproducible_with_a_seed():
 def test_dropout_rejects_rates_outside_0_1(rate):
     with pytest.raises(ValueError, match=r"dropout: expected 0 <= rate < 1. Received: rate="):
         gn.dropout(gn.ones(3), rate)
+
+
+def test_dropout_through_the_op_checker():
+    # A generator seeded afresh on each call draws the same mask every time, so the op is a
+    # fixed function of x that torch can reproduce and finite differences can probe.
+    shape, rate = (6, 5), 0.4
+    keep = np.random.default_rng(11).random(shape, dtype=np.float32) >= rate
+    mask = torch.tensor(keep / (1 - rate), dtype=torch.float32)
+    check_op(lambda x: gn.dropout(x, rate, generator=np.random.default_rng(11)),
+             lambda x: x * mask, [shape])

@@ -12,8 +12,10 @@ A reverse-mode autodiff engine over NumPy whose every formula sits next to its g
 
 __version__ = "0.1.0"
 
+from glassnet import losses, metrics, nn, optim  # noqa: E402
 from glassnet.autograd import *  # noqa: E402, F403 - tensors and ops are the top-level API
 from glassnet.autograd import __all__ as _autograd_all  # noqa: E402
 from glassnet.backend import floatx, get_array_module, seed, set_floatx  # noqa: E402
 
-__all__ = ["floatx", "get_array_module", "seed", "set_floatx", *_autograd_all]
+__all__ = ["floatx", "get_array_module", "losses", "metrics", "nn", "optim", "seed",
+           "set_floatx", *_autograd_all]

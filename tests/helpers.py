@@ -104,3 +104,125 @@ def check_op(fn, torch_fn, shapes, *, low=-2.0, high=2.0, kinks=(), seed=0,
     for i, (a, n) in enumerate(zip(analytic, numeric)):
         np.testing.assert_allclose(a, n, rtol=fd_rtol, atol=fd_atol,
                                    err_msg=f"finite differences, input {i}")
+
+
+def _layer_inputs(shapes, low, high, kinks, seed):
+    multi = isinstance(shapes, list)
+    arrays = random_inputs(shapes if multi else [shapes], low, high, kinks, seed)
+    return arrays, multi
+
+
+def _with_none_batch(shapes, multi):
+    if multi:
+        return [(None, *s[1:]) for s in shapes]
+    return (None, *shapes[1:])
+
+
+def _layer_fd_grads(layer, arrays, multi, upstream, training, eps=1e-6):
+    """Central differences of sum(layer(x) * upstream) w.r.t. inputs and trainable weights."""
+
+    def f():
+        with gn.no_grad():
+            out = layer(arrays if multi else arrays[0], training=training)
+        return float((out.numpy() * upstream).sum())
+
+    grads = []
+    for a in [*arrays, *(p.data for p in layer.trainable_weights)]:
+        g = np.zeros(a.shape)
+        flat, gflat = a.reshape(-1), g.reshape(-1)
+        for i in range(flat.size):
+            orig = flat[i]
+            flat[i] = orig + eps
+            plus = f()
+            flat[i] = orig - eps
+            minus = f()
+            flat[i] = orig
+            gflat[i] = (plus - minus) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def _layer_analytic_grads(layer, arrays, multi, upstream, training, dtype):
+    ts = [gn.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+    for p in layer.trainable_weights:
+        p.grad = None
+    out = layer(ts if multi else ts[0], training=training)
+    out.backward(upstream.astype(dtype))
+    return out, [t.grad for t in ts] + [p.grad for p in layer.trainable_weights]
+
+
+def check_layer(make, input_shape, *, expected_output_shape=None, expected_params=None,
+                training=False, torch_module=None, torch_weights=None, to_torch_input=None,
+                from_torch_output=None, gradcheck=True, low=-2.0, high=2.0, kinks=(), seed=0,
+                rtol=1e-5, atol=1e-5, fd_rtol=1e-4, fd_atol=1e-6):
+    """One conformance check for a layer, the way every layer is tested.
+
+    - builds on first call; output shape equals ``compute_output_shape`` (concrete and with
+      an unknown batch size) and ``expected_output_shape``;
+    - ``count_params`` equals the weights' sizes and ``expected_params``;
+    - ``get_config`` -> ``from_config`` gives the same config, and with the same weights the
+      same output;
+    - float64 gradients w.r.t. the inputs and every trainable weight match finite
+      differences (``gradcheck``);
+    - with ``torch_module``: ``torch_weights(layer, module)`` copies our weights into it and
+      returns [(our parameter, torch parameter, torch-grad -> our layout)]; the forward
+      value and the gradients of inputs and those weights must match PyTorch's.
+    Returns the layer.
+    """
+    arrays, multi = _layer_inputs(input_shape, low, high, kinks, seed)
+    layer = make()
+    x32 = [a.astype(np.float32) for a in arrays]
+    y = layer(x32 if multi else x32[0], training=training)
+    assert layer.built, "layer not built by its first call"
+    assert y.dtype == np.float32
+    assert tuple(y.shape) == tuple(layer.compute_output_shape(input_shape))
+    none_shape = layer.compute_output_shape(_with_none_batch(input_shape, multi))
+    assert tuple(none_shape) == (None, *y.shape[1:]), f"{none_shape} vs {y.shape}"
+    if expected_output_shape is not None:
+        assert tuple(y.shape) == tuple(expected_output_shape)
+    n_params = layer.count_params()
+    assert n_params == sum(w.size for w in layer.weights)
+    if expected_params is not None:
+        assert n_params == expected_params, f"{n_params} parameters, expected {expected_params}"
+
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    x_in = x32 if multi else x32[0]
+    clone(x_in)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_allclose(clone(x_in).numpy(), layer(x_in).numpy(), rtol=1e-6, atol=1e-7)
+
+    rng = np.random.default_rng(seed + 1)
+    upstream = rng.standard_normal(y.shape)
+    if gradcheck:
+        layer64 = type(layer).from_config({**config, "dtype": "float64"})
+        layer64(arrays if multi else arrays[0], training=training)
+        layer64.set_weights([w.astype(np.float64) for w in layer.get_weights()])
+        _, analytic = _layer_analytic_grads(layer64, arrays, multi, upstream, training,
+                                            np.float64)
+        numeric = _layer_fd_grads(layer64, [a.copy() for a in arrays], multi, upstream, training)
+        for i, (a, n) in enumerate(zip(analytic, numeric)):
+            assert a is not None, f"gradient {i} missing"
+            np.testing.assert_allclose(a, n, rtol=fd_rtol, atol=fd_atol,
+                                       err_msg=f"finite differences, gradient {i}")
+
+    if torch_module is not None:
+        pairs = torch_weights(layer, torch_module) if torch_weights else []
+        out, grads = _layer_analytic_grads(layer, x32, multi, upstream, training, np.float32)
+        tx = [torch.tensor(a if to_torch_input is None else to_torch_input(a),
+                           dtype=torch.float32, requires_grad=True) for a in x32]
+        tout = torch_module(*tx) if multi else torch_module(tx[0])
+        tout = tout if from_torch_output is None else from_torch_output(tout)
+        tout.backward(torch.tensor(upstream, dtype=torch.float32))
+        np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=rtol, atol=atol,
+                                   err_msg="forward vs torch")
+        for i, t in enumerate(tx):
+            g = t.grad.numpy()
+            g = g if to_torch_input is None else to_torch_input(g, inverse=True)
+            np.testing.assert_allclose(grads[i], g, rtol=rtol, atol=atol,
+                                       err_msg=f"input {i} gradient vs torch")
+        for ours, theirs, convert in pairs:
+            np.testing.assert_allclose(ours.grad, convert(theirs.grad), rtol=rtol, atol=atol,
+                                       err_msg=f"gradient of {ours.name} vs torch")
+    return layer

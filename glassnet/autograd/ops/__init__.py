@@ -47,6 +47,7 @@ from glassnet.autograd.ops.loss import (
     softmax_cross_entropy,
     sparse_categorical_crossentropy,
 )
+from glassnet.autograd.ops.normalization import standardize
 from glassnet.autograd.ops.reduction import (
     argmax,
     argmin,
@@ -84,6 +85,6 @@ __all__ = [
     "mean_squared_error", "min", "minimum", "mul", "neg", "not_equal", "pad", "permute", "pow",
     "relu", "reshape", "selu", "sigmoid", "sign", "silu", "sin", "softmax",
     "softmax_cross_entropy", "softplus", "sparse_categorical_crossentropy", "split", "sqrt",
-    "squeeze", "stack", "std", "step", "sub", "sum", "swish", "tanh", "transpose", "unsqueeze",
-    "var", "where",
+    "squeeze", "stack", "standardize", "std", "step", "sub", "sum", "swish", "tanh",
+    "transpose", "unsqueeze", "var", "where",
 ]

@@ -15,11 +15,13 @@ class Dropout(Function):
     "Inverted" scaling keeps E[y] = x, so nothing changes at inference time.
     """
 
-    def __init__(self, rate, rng):
-        self.rate, self.rng = rate, rng
+    def __init__(self, rate, rng, noise_shape=None):
+        self.rate, self.rng, self.noise_shape = rate, rng, noise_shape
 
     def forward(self, x):
-        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
+        # A noise_shape with 1s drops whole rows, channels or feature maps at once.
+        shape = x.shape if self.noise_shape is None else self.noise_shape
+        keep = self.rng.random(shape, dtype=np.float32) >= self.rate
         self.mask = keep * x.dtype.type(1.0 / (1.0 - self.rate))
         return x * self.mask
 
@@ -27,8 +29,11 @@ class Dropout(Function):
         return gy * self.mask
 
 
-def dropout(x, rate=0.5, training=True, generator=None) -> Tensor:
+def dropout(x, rate=0.5, training=True, generator=None, noise_shape=None) -> Tensor:
     """Randomly zero elements of x with probability ``rate`` (only when ``training``).
+
+    ``noise_shape`` (broadcastable to x's shape, None entries taking x's size) shares one
+    draw along its size-1 axes.
 
     >>> import glassnet
     >>> glassnet.dropout(glassnet.ones(4), 0.5, training=False).tolist()
@@ -39,4 +44,9 @@ def dropout(x, rate=0.5, training=True, generator=None) -> Tensor:
     x = constant(x)
     if not training or rate == 0:
         return x
-    return Dropout(float(rate), generator or backend.generator())(x)
+    if noise_shape is not None:
+        noise_shape = tuple(n if m is None else m for n, m in zip(x.shape, noise_shape))
+        if len(noise_shape) != x.ndim or any(m not in (1, n) for n, m in zip(x.shape, noise_shape)):
+            raise ValueError(f"dropout: noise_shape {noise_shape} does not broadcast to the "
+                             f"input shape {x.shape}")
+    return Dropout(float(rate), generator or backend.generator(), noise_shape)(x)

@@ -1,0 +1,84 @@
+"""Metrics with Keras's names: stateful classes (update_state / result / reset_state),
+per-sample functions, and string names resolved by ``get``."""
+
+from __future__ import annotations
+
+from glassnet.metrics.accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    resolve_accuracy,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
+from glassnet.metrics.base import Mean, MeanMetricWrapper, Metric
+from glassnet.metrics.confusion import AUC, F1Score, Precision, Recall, confusion_matrix
+from glassnet.metrics.regression import (
+    MeanAbsoluteError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+    mean_absolute_error,
+    mean_squared_error,
+)
+from glassnet.nn._registry import lookup
+
+_CLASSES = {
+    Accuracy: ("accuracy_exact",), BinaryAccuracy: ("binary_accuracy",),
+    CategoricalAccuracy: ("categorical_accuracy",),
+    SparseCategoricalAccuracy: ("sparse_categorical_accuracy",),
+    TopKCategoricalAccuracy: ("top_k_categorical_accuracy",),
+    SparseTopKCategoricalAccuracy: ("sparse_top_k_categorical_accuracy",),
+    Precision: ("precision",), Recall: ("recall",), F1Score: ("f1_score", "f1"),
+    AUC: ("auc",), MeanSquaredError: ("mean_squared_error", "mse"),
+    MeanAbsoluteError: ("mean_absolute_error", "mae"),
+    RootMeanSquaredError: ("root_mean_squared_error", "rmse"), R2Score: ("r2_score", "r2"),
+    Mean: ("mean",),
+}
+METRICS = {}
+for _cls, _names in _CLASSES.items():
+    METRICS[_cls.__name__.lower()] = _cls
+    for _name in _names:
+        METRICS[_name] = _cls
+METRICS["accuracy"] = METRICS["acc"] = Accuracy  # resolved by shapes in compile
+
+
+def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
+    """A metric from a name, a class, an instance or a per-sample function.
+
+    "accuracy"/"acc" become binary, categorical or sparse categorical accuracy when the
+    shapes (or the loss) are given, as Keras's compile does; otherwise exact-match accuracy.
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc") and \
+            y_true_shape is not None and y_pred_shape is not None:
+        return resolve_accuracy(tuple(y_true_shape), tuple(y_pred_shape), loss, identifier)
+    if isinstance(identifier, str):
+        cls = lookup(METRICS, identifier, "metric")
+        exact = identifier.lower() in ("accuracy", "acc")
+        return cls(name=identifier if exact else _CLASSES[cls][0])
+    if callable(identifier):
+        wrapper = type("FunctionMetric", (MeanMetricWrapper,), {"fn": staticmethod(identifier)})
+        return wrapper(name=getattr(identifier, "__name__", "metric"))
+    raise TypeError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+__all__ = [
+    "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "F1Score", "Mean",
+    "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision",
+    "R2Score", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "accuracy", "binary_accuracy",
+    "categorical_accuracy", "confusion_matrix", "get", "mean_absolute_error",
+    "mean_squared_error", "resolve_accuracy", "sparse_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
+]

@@ -1,0 +1,203 @@
+"""Metrics built on counts of true/false positives: Precision, Recall, F1Score, AUC, and the
+confusion_matrix helper."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.metrics.base import Metric, as_array
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None):
+    """Counts (or summed weights) with rows = true class, columns = predicted class.
+
+    >>> confusion_matrix([0, 1, 1], [0, 1, 0]).tolist()
+    [[1, 0], [1, 1]]
+    """
+    t = as_array(labels).astype(np.int64).ravel()
+    p = as_array(predictions).astype(np.int64).ravel()
+    if t.shape != p.shape:
+        raise ValueError(f"confusion_matrix: labels and predictions must have the same length; "
+                         f"received {t.size} and {p.size}")
+    if (t < 0).any() or (p < 0).any():
+        raise ValueError("confusion_matrix: labels and predictions must be non-negative")
+    n = int(num_classes) if num_classes is not None else int(max(t.max(initial=-1),
+                                                                 p.max(initial=-1)) + 1)
+    if t.size and max(t.max(), p.max()) >= n:
+        raise ValueError(f"confusion_matrix: a class index is >= num_classes={n}")
+    w = None if weights is None else np.broadcast_to(as_array(weights), t.shape).ravel()
+    counts = np.bincount(t * n + p, weights=w, minlength=n * n).reshape(n, n)
+    return counts if w is not None else counts.astype(np.int64)
+
+
+def _flat_weights(sample_weight, y):
+    if sample_weight is None:
+        return np.ones(y.shape, dtype=np.float64)
+    w = as_array(sample_weight).astype(np.float64)
+    while w.ndim < y.ndim:
+        w = w[..., None]
+    return np.broadcast_to(w, y.shape)
+
+
+class _Counts(Metric):
+    """True/false positives and false negatives of (y_pred > threshold) against labels."""
+
+    def __init__(self, thresholds=None, class_id=None, name=None, dtype=None):
+        self.threshold = 0.5 if thresholds is None else float(thresholds)
+        if not 0 <= self.threshold <= 1:
+            raise ValueError(f"{type(self).__name__}: thresholds must be in [0, 1]. Received: "
+                             f"thresholds={thresholds}")
+        self.class_id = class_id
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self):
+        self.tp = self.fp = self.fn = 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        t, p = as_array(y_true), as_array(y_pred)
+        if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
+            t = t[..., None]
+        w = _flat_weights(sample_weight, p)
+        if self.class_id is not None:
+            t, p, w = t[..., self.class_id], p[..., self.class_id], w[..., self.class_id]
+        actual, predicted = t > 0.5, p > self.threshold
+        self.tp += float((w * (actual & predicted)).sum())
+        self.fp += float((w * (~actual & predicted)).sum())
+        self.fn += float((w * (actual & ~predicted)).sum())
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.threshold, "class_id": self.class_id}
+
+
+class Precision(_Counts):
+    """TP / (TP + FP): of the predicted positives, how many are right."""
+
+    def result(self):
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+
+class Recall(_Counts):
+    """TP / (TP + FN): of the actual positives, how many are found."""
+
+    def result(self):
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+
+class F1Score(Metric):
+    """Per-class F1 = 2 TP / (2 TP + FP + FN) on (N, C) one-hot or multi-label data.
+
+    ``threshold=None``: the highest score of each sample is the prediction; otherwise
+    scores above ``threshold`` are positives (a single column (N, 1) makes it binary F1).
+    ``average``: None (one value per class), "micro", "macro" or "weighted" (by support).
+    """
+
+    AVERAGES = (None, "micro", "macro", "weighted")
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        if average not in self.AVERAGES:
+            raise ValueError(f"F1Score: average must be one of {self.AVERAGES}. Received: "
+                             f"average={average!r}")
+        self.average, self.threshold = average, threshold
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self):
+        self.tp = self.fp = self.fn = None
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        t, p = as_array(y_true), as_array(y_pred).astype(np.float64)
+        if p.ndim != 2 or t.shape != p.shape:
+            raise ValueError(f"F1Score: expected y_true and y_pred of one shape (batch, "
+                             f"classes); received {t.shape} and {p.shape}")
+        if self.threshold is None:
+            predicted = p == p.max(axis=-1, keepdims=True)
+        else:
+            predicted = p > self.threshold
+        actual = t > 0.5
+        w = _flat_weights(sample_weight, p)
+        counts = [(w * (actual & predicted)).sum(0), (w * (~actual & predicted)).sum(0),
+                  (w * (actual & ~predicted)).sum(0)]
+        if self.tp is None:
+            self.tp, self.fp, self.fn = counts
+        else:
+            self.tp, self.fp, self.fn = (a + b for a, b in zip((self.tp, self.fp, self.fn),
+                                                                counts))
+
+    def result(self):
+        if self.tp is None:
+            return 0.0
+        tp, fp, fn = self.tp, self.fp, self.fn
+        if self.average == "micro":
+            tp, fp, fn = tp.sum(), fp.sum(), fn.sum()
+        denom = 2 * tp + fp + fn
+        f1 = np.divide(2 * tp, denom, out=np.zeros_like(np.asarray(denom, float)),
+                       where=np.asarray(denom) > 0)
+        if self.average == "macro":
+            return float(f1.mean())
+        if self.average == "weighted":
+            support = self.tp + self.fn
+            return float((f1 * support).sum() / support.sum()) if support.sum() else 0.0
+        return float(f1) if np.ndim(f1) == 0 else f1
+
+    def get_config(self):
+        return {**super().get_config(), "average": self.average, "threshold": self.threshold}
+
+
+class AUC(Metric):
+    """Area under the ROC curve, from counts at ``num_thresholds`` thresholds evenly spaced
+    in [0, 1] (Keras's method), summed with the trapezoid rule.
+
+    Binary labels; for (N, C) inputs every entry counts as one binary decision (Keras's
+    ``multi_label=False``). ``from_logits=True`` applies a sigmoid first.
+    """
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
+                 name="auc", dtype=None, from_logits=False):
+        if num_thresholds <= 1:
+            raise ValueError(f"AUC: num_thresholds must be > 1. Received: {num_thresholds}")
+        if curve.upper() != "ROC":
+            raise ValueError(f"AUC: only curve='ROC' is supported. Received: curve={curve!r}")
+        if summation_method != "interpolation":
+            raise ValueError("AUC: only summation_method='interpolation' is supported")
+        self.num_thresholds, self.curve, self.from_logits = num_thresholds, "ROC", from_logits
+        self.summation_method = summation_method
+        eps = 1e-7
+        inner = [i / (num_thresholds - 1) for i in range(1, num_thresholds - 1)]
+        self.thresholds = np.array([-eps, *inner, 1 + eps])
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self):
+        n = self.num_thresholds
+        self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        t, p = as_array(y_true), as_array(y_pred).astype(np.float64)
+        if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
+            t = t[..., None]
+        if self.from_logits:
+            p = 1 / (1 + np.exp(-p))
+        w = _flat_weights(sample_weight, p).ravel()
+        actual, p = t.ravel() > 0.5, p.ravel()
+        # bucket b = number of thresholds below the score: the score counts as positive at
+        # thresholds 0..b-1, so the positives at threshold j are the scores in buckets > j.
+        bucket = np.searchsorted(self.thresholds, p, side="left")
+        n = self.num_thresholds
+        pos = np.bincount(bucket[actual], weights=w[actual], minlength=n + 1)
+        neg = np.bincount(bucket[~actual], weights=w[~actual], minlength=n + 1)
+        above_pos = pos[::-1].cumsum()[::-1][1:]
+        above_neg = neg[::-1].cumsum()[::-1][1:]
+        self.tp += above_pos
+        self.fn += pos.sum() - above_pos
+        self.fp += above_neg
+        self.tn += neg.sum() - above_neg
+
+    def result(self):
+        tpr = np.divide(self.tp, self.tp + self.fn, out=np.zeros(self.num_thresholds),
+                        where=(self.tp + self.fn) > 0)
+        fpr = np.divide(self.fp, self.fp + self.tn, out=np.zeros(self.num_thresholds),
+                        where=(self.fp + self.tn) > 0)
+        return float(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
+
+    def get_config(self):
+        return {**super().get_config(), "num_thresholds": self.num_thresholds,
+                "curve": self.curve, "summation_method": self.summation_method,
+                "from_logits": self.from_logits}

@@ -1,0 +1,100 @@
+"""Regression metrics: MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError, R2Score."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.metrics.base import Mean, MeanMetricWrapper, Metric, as_array
+
+
+def _pair(y_true, y_pred):
+    t, p = as_array(y_true).astype(np.float64), as_array(y_pred).astype(np.float64)
+    if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
+        t = t[..., None]
+    if t.shape != p.shape:
+        raise ValueError(f"expected y_true and y_pred of one shape; received {t.shape} and "
+                         f"{p.shape}")
+    return t, p
+
+
+def mean_squared_error(y_true, y_pred):
+    t, p = _pair(y_true, y_pred)
+    sq = (p - t) ** 2
+    return sq.mean(axis=-1) if sq.ndim >= 2 else sq
+
+
+def mean_absolute_error(y_true, y_pred):
+    t, p = _pair(y_true, y_pred)
+    ab = np.abs(p - t)
+    return ab.mean(axis=-1) if ab.ndim >= 2 else ab
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    fn = staticmethod(mean_squared_error)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    fn = staticmethod(mean_absolute_error)
+
+
+class RootMeanSquaredError(Mean):
+    """sqrt of the mean squared error over everything seen."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(mean_squared_error(y_true, y_pred), sample_weight)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
+
+    def result(self):
+        return math.sqrt(super().result())
+
+
+class R2Score(Metric):
+    """Coefficient of determination 1 - SS_res / SS_tot per output column, averaged
+    ("uniform_average") or not (None); ``num_regressors`` gives the adjusted R2."""
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score",
+                 dtype=None):
+        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
+            raise ValueError(f"R2Score: invalid class_aggregation {class_aggregation!r}")
+        self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self):
+        self.n = self.sum = self.sum_sq = self.res = None
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        t, p = _pair(y_true, y_pred)
+        t = t.reshape(len(t), -1)
+        p = p.reshape(len(p), -1)
+        w = np.ones((len(t), 1)) if sample_weight is None else \
+            as_array(sample_weight).astype(np.float64).reshape(-1, 1)
+        stats = [np.broadcast_to(w, t.shape).sum(0), (w * t).sum(0), (w * t * t).sum(0),
+                 (w * (t - p) ** 2).sum(0)]
+        if self.n is None:
+            self.n, self.sum, self.sum_sq, self.res = stats
+        else:
+            self.n, self.sum, self.sum_sq, self.res = (a + b for a, b in zip(
+                (self.n, self.sum, self.sum_sq, self.res), stats))
+
+    def result(self):
+        if self.n is None:
+            return 0.0
+        total = self.sum_sq - self.sum ** 2 / self.n
+        r2 = 1 - np.divide(self.res, total, out=np.zeros_like(total), where=total > 0)
+        if self.class_aggregation == "uniform_average":
+            r2 = r2.mean()
+        elif self.class_aggregation == "variance_weighted_average":
+            r2 = (r2 * total).sum() / total.sum()
+        if self.num_regressors:
+            n = float(self.n.mean() if np.ndim(self.n) else self.n)
+            r2 = 1 - (1 - r2) * (n - 1) / (n - self.num_regressors - 1)
+        return float(r2) if np.ndim(r2) == 0 else r2
+
+    def get_config(self):
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}

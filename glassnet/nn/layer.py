@@ -1,0 +1,348 @@
+"""``Layer``: the one building block, with Keras semantics.
+
+- ``__init__`` validates and stores arguments;
+- ``build(input_shape)`` creates the weights (``add_weight``) once the input shape is known;
+- ``call(inputs, training=None)`` is the pure computation;
+- ``__call__`` builds on first use, checks the input and calls;
+- ``get_config()`` / ``from_config()`` round-trip the arguments.
+
+Weights and sub-layers are found by walking the layer's attributes (lists and dicts too), so a
+layer written PyTorch-style (attributes set in ``__init__``, a ``call``) needs no registration.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from glassnet import backend
+from glassnet.autograd import ops
+from glassnet.autograd.grad_mode import no_grad
+from glassnet.autograd.tensor import Tensor
+from glassnet.nn import initializers as initializers_module
+from glassnet.nn import regularizers as regularizers_module
+from glassnet.nn._registry import snake_case
+from glassnet.nn.parameter import Parameter
+from glassnet.nn.symbolic import SymbolicTensor
+
+_name_counts: dict = {}
+
+
+def unique_name(base):
+    """'dense', then 'dense_1', 'dense_2', ... as Keras names layers."""
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def reset_names():
+    """Start layer names from scratch (Keras's ``clear_session``)."""
+    _name_counts.clear()
+
+
+def positive_int(value, arg, layer):
+    """``value`` as an int if it is a positive integer, else the Keras-style ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(
+            f"{layer}: expected a positive integer for `{arg}`. Received: {arg}={value!r}"
+        )
+    return int(value)
+
+
+def rate_in_unit_interval(value, arg, layer):
+    """A rate in [0, 1), else a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(
+            f"{layer}: `{arg}` must be a number in [0, 1). Received: {arg}={value!r}"
+        )
+    return float(value)
+
+
+class Layer:
+    """Base class of every layer.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: unique name (default: the class name in snake_case, numbered).
+        dtype: dtype of the weights and computation (default: ``glassnet.floatx()``).
+        input_shape: the shape of one sample (without the batch axis), for the first layer of
+            a model; ``batch_input_shape`` includes the batch axis.
+        activity_regularizer: a penalty on the layer's output, added to ``losses``.
+
+    >>> from glassnet.nn.layers import Dense
+    >>> layer = Dense(3)
+    >>> layer(np.ones((2, 4))).shape, layer.count_params()
+    ((2, 3), 15)
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
+                 batch_input_shape=None, activity_regularizer=None, **kwargs):
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: unexpected keyword argument(s) "
+                f"{', '.join(sorted(kwargs))}"
+            )
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = np.dtype(dtype) if dtype is not None else backend.floatx()
+        self.built = False
+        if input_shape is not None and batch_input_shape is None:
+            batch_input_shape = (None, *_as_shape(input_shape))
+        self.batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
+        self.activity_regularizer = regularizers_module.get(activity_regularizer)
+        self._activity_losses = []
+        self._call_takes_training = "training" in inspect.signature(self.call).parameters
+
+    # -- the Keras life cycle -------------------------------------------------------------
+
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (batch axis included, may be None)."""
+        self.built = True
+
+    def call(self, inputs, training=None):
+        """The computation; override in subclasses."""
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape``; by default, found by running the layer on
+        zeros (a batch of 1 standing for an unknown batch size)."""
+        concrete = _concrete(input_shape)
+        with no_grad():
+            out = self(_zeros_like_shape(concrete, self.dtype))
+        return _restore_none(input_shape, out)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if _is_symbolic(inputs):
+            return self._call_symbolic(inputs, training, **kwargs)
+        inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._build_for(_shape_of(inputs))
+        self.check_input(inputs)
+        if self._call_takes_training:
+            outputs = self.call(inputs, training=training, **kwargs)
+        else:
+            outputs = self.call(inputs, **kwargs)
+        if self.activity_regularizer is not None:
+            self._activity_losses = [self.activity_regularizer(outputs)]
+        return outputs
+
+    def check_input(self, inputs):
+        """Raise a ValueError naming the layer if ``inputs`` do not fit its weights."""
+
+    def _build_for(self, input_shape):
+        self.build(input_shape)
+        self.built = True
+        self._build_input_shape = input_shape
+
+    def _convert_inputs(self, inputs):
+        if isinstance(inputs, (list, tuple)):
+            return [self._convert_one(x) for x in inputs]
+        return self._convert_one(inputs)
+
+    def _convert_one(self, x):
+        if isinstance(x, Tensor):
+            if x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
+                return ops.cast(x, self.dtype)
+            return x
+        array = np.asarray(x)
+        if array.dtype.kind in "fiub":
+            if array.dtype.kind == "f" or array.dtype.kind in "iub" and self._casts_integers:
+                return Tensor._from_op(array.astype(self.dtype, copy=False), None)
+            return Tensor._from_op(array, None)
+        raise TypeError(
+            f"{type(self).__name__} '{self.name}': expected numeric input, received an array "
+            f"of dtype {array.dtype}"
+        )
+
+    # Integer inputs are data for most layers (pixels, features); an embedding keeps them.
+    _casts_integers = True
+
+    def _call_symbolic(self, inputs, training=None, **kwargs):
+        shapes = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
+        if not self.built:
+            self._build_for(shapes)
+        out_shape = self.compute_output_shape(shapes)
+        return SymbolicTensor(out_shape, self.dtype, layer=self, inputs=inputs)
+
+    # -- weights --------------------------------------------------------------------------
+
+    def add_weight(self, name=None, shape=(), initializer=None, regularizer=None,
+                   trainable=True, dtype=None):
+        """Create a weight of ``shape``, initialized by ``initializer`` (default
+        glorot_uniform for floats), optionally regularized; assign it to an attribute."""
+        dtype = np.dtype(dtype) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        init = initializers_module.get(initializer)
+        shape = tuple(int(n) for n in shape)
+        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+        param = Parameter(value, name=name, trainable=trainable,
+                          regularizer=regularizers_module.get(regularizer), dtype=dtype)
+        param._freeze(not self._trainable)
+        return param
+
+    def _own_parameters(self):
+        return [v for v in _walk(self.__dict__.values(), Parameter)]
+
+    def _sublayers(self):
+        return [v for v in _walk(self.__dict__.values(), Layer) if v is not self]
+
+    @property
+    def layers(self):
+        """Direct sub-layers, in the order they were assigned."""
+        return self._sublayers()
+
+    @property
+    def weights(self):
+        """Trainable then non-trainable own weights, then each sub-layer's weights."""
+        own = self._own_parameters()
+        result = [p for p in own if p.trainable] + [p for p in own if not p.trainable]
+        for layer in self._sublayers():
+            result.extend(layer.weights)
+        return _unique(result)
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        result = [p for p in self._own_parameters() if p.trainable]
+        for layer in self._sublayers():
+            result.extend(layer.trainable_weights)
+        return _unique(result)
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            return self.weights
+        result = [p for p in self._own_parameters() if not p.trainable]
+        for layer in self._sublayers():
+            result.extend(layer.non_trainable_weights)
+        return _unique(result)
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def parameters(self):
+        """The trainable weights (PyTorch's name), for ``optim.Adam(layer.parameters())``."""
+        return self.trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Freezing a layer freezes its sub-layers: their weights get no gradient."""
+        self._trainable = bool(value)
+        for p in self._own_parameters():
+            p._freeze(not self._trainable)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f"You tried to call count_params on layer '{self.name}', but the layer isn't "
+                f"built. Call it on an input, or build it with layer.build(input_shape)."
+            )
+        return int(sum(p.data.size for p in self.weights))
+
+    def get_weights(self):
+        """Copies of the weights' values, in ``weights`` order."""
+        return [p.data.copy() for p in self.weights]
+
+    def set_weights(self, values):
+        weights = self.weights
+        if len(values) != len(weights):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(weights)} weight arrays, received "
+                f"{len(values)}"
+            )
+        for p, v in zip(weights, values):
+            p.assign(np.asarray(v, dtype=p.data.dtype))
+
+    @property
+    def losses(self):
+        """Regularization terms: one per regularized weight, plus the activity penalty."""
+        terms = [p.regularizer(p) for p in self.weights if p.regularizer is not None]
+        terms.extend(self._activity_losses)
+        for layer in self._sublayers():
+            terms.extend(layer._activity_losses)
+        return terms
+
+    # -- config ---------------------------------------------------------------------------
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self._trainable, "dtype": self.dtype.name}
+        if self.batch_input_shape is not None:
+            config["batch_input_shape"] = self.batch_input_shape
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers_module.serialize(
+                self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _walk(values, kind):
+    for v in values:
+        if isinstance(v, kind):
+            yield v
+        elif isinstance(v, (list, tuple)):
+            yield from _walk(v, kind)
+        elif isinstance(v, dict):
+            yield from _walk(v.values(), kind)
+
+
+def _unique(items):
+    seen, out = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+def _as_shape(shape):
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(None if n is None else int(n) for n in shape)
+
+
+def _is_symbolic(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return any(isinstance(x, SymbolicTensor) for x in inputs)
+    return isinstance(inputs, SymbolicTensor)
+
+
+def _shape_of(inputs):
+    if isinstance(inputs, list):
+        return [tuple(x.shape) for x in inputs]
+    return tuple(inputs.shape)
+
+
+def _concrete(shape):
+    if shape and isinstance(shape[0], (tuple, list)):
+        return [_concrete(s) for s in shape]
+    return tuple(1 if n is None else n for n in shape)
+
+
+def _zeros_like_shape(shape, dtype):
+    if isinstance(shape, list):
+        return [np.zeros(s, dtype) for s in shape]
+    return np.zeros(shape, dtype)
+
+
+def _restore_none(input_shape, out):
+    first = input_shape[0] if input_shape else None
+    batch_unknown = (first is None) if not isinstance(first, (tuple, list)) else first[0] is None
+    shape = tuple(out.shape)
+    return (None, *shape[1:]) if batch_unknown and shape else shape
+

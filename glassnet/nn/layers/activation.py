@@ -1,0 +1,90 @@
+"""Activation layers with parameters: ReLU, LeakyReLU, ELU, Softmax."""
+
+from __future__ import annotations
+
+import warnings
+
+from glassnet.autograd import ops
+from glassnet.nn.layer import Layer
+
+
+class _Elementwise(Layer):
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class ReLU(_Elementwise):
+    """max_value if x >= max_value; x if threshold <= x < max_value; else
+    negative_slope * (x - threshold). Defaults give the plain relu."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None and max_value < 0:
+            raise ValueError(f"ReLU: max_value must be non-negative. Received: "
+                             f"max_value={max_value}")
+        if negative_slope < 0:
+            raise ValueError(f"ReLU: negative_slope must be non-negative. Received: "
+                             f"negative_slope={negative_slope}")
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def call(self, inputs):
+        if self.negative_slope == 0 and self.threshold == 0:
+            y = ops.relu(inputs)
+        else:
+            y = ops.where(inputs.data >= self.threshold, inputs,
+                          (inputs - self.threshold) * self.negative_slope)
+        return y if self.max_value is None else ops.minimum(y, float(self.max_value))
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}
+
+
+class LeakyReLU(_Elementwise):
+    """x for x > 0, else negative_slope * x (Keras's default slope 0.3; ``alpha`` is the
+    Keras 2 spelling)."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            warnings.warn("LeakyReLU: `alpha` is deprecated; use `negative_slope`",
+                          DeprecationWarning, stacklevel=2)
+            negative_slope = kwargs.pop("alpha")
+        super().__init__(**kwargs)
+        if negative_slope < 0:
+            raise ValueError(f"LeakyReLU: negative_slope must be non-negative. Received: "
+                             f"negative_slope={negative_slope}")
+        self.negative_slope = float(negative_slope)
+
+    def call(self, inputs):
+        return ops.leaky_relu(inputs, self.negative_slope)
+
+    def get_config(self):
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+class ELU(_Elementwise):
+    """x for x > 0, else alpha * (e**x - 1)."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = float(alpha)
+
+    def call(self, inputs):
+        return ops.elu(inputs, self.alpha)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class Softmax(_Elementwise):
+    """softmax along ``axis`` (default the last)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return ops.softmax(inputs, self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

@@ -1,0 +1,297 @@
+"""Core layers: InputLayer/Input, Dense, Activation, Flatten, Reshape, Permute, Dropout, Lambda."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.autograd import ops
+from glassnet.nn import activations as activations_module
+from glassnet.nn import initializers as initializers_module
+from glassnet.nn import regularizers as regularizers_module
+from glassnet.nn.layer import Layer, _as_shape, positive_int, rate_in_unit_interval
+from glassnet.nn.symbolic import SymbolicTensor
+
+
+class InputLayer(Layer):
+    """The entry of a model: holds the shape of one sample and checks inputs against it.
+
+    Args:
+        shape: shape of one sample, without the batch axis (Keras 2: ``input_shape``).
+        batch_size: optional fixed batch size.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+        if shape is None and "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        batch_shape = kwargs.pop("batch_shape", None) or kwargs.pop("batch_input_shape", None)
+        if batch_shape is not None:
+            batch_size, shape = batch_shape[0], batch_shape[1:]
+        if shape is None:
+            raise ValueError("InputLayer: `shape` (the shape of one sample) is required")
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        self.shape = _as_shape(shape)
+        self.batch_size = batch_size
+        self.batch_input_shape = (batch_size, *self.shape)
+        self.built = True
+        self.output = SymbolicTensor(self.batch_input_shape, self.dtype, layer=self,
+                                     name=self.name)
+
+    def check_input(self, inputs):
+        expected = self.shape
+        got = tuple(inputs.shape[1:])
+        if len(got) != len(expected) or any(e is not None and e != g
+                                            for e, g in zip(expected, got)):
+            raise ValueError(
+                f"InputLayer '{self.name}' expected input of shape "
+                f"{(self.batch_size, *expected)}, received input of shape {tuple(inputs.shape)}"
+            )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("batch_input_shape", None)
+        config.pop("trainable", None)
+        return {**config, "shape": self.shape, "batch_size": self.batch_size}
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802
+    """A symbolic model input: ``x = Input(shape=(784,))`` (Keras's ``keras.Input``)."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
+                       batch_shape=batch_shape)
+    return layer.output
+
+
+class Dense(Layer):
+    """Fully connected layer: ``activation(inputs @ kernel + bias)``.
+
+    One fused op (``linear``) plus the activation: two graph nodes per layer. The kernel has
+    shape (input features, units); inputs may have extra leading axes.
+
+    Args:
+        units: number of outputs.
+        activation: name or callable (default: none, i.e. linear).
+        use_bias: add a bias vector.
+        kernel_initializer, bias_initializer: default glorot_uniform and zeros.
+        kernel_regularizer, bias_regularizer: optional penalties added to ``losses``.
+        input_dim: Keras 2's spelling of ``input_shape=(input_dim,)``.
+
+    >>> Dense(2, activation="relu", input_shape=(4,)).get_config()["units"]
+    2
+    """
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, input_dim=None, **kwargs):
+        if input_dim is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (positive_int(input_dim, "input_dim", "Dense"),)
+        super().__init__(**kwargs)
+        self.units = positive_int(units, "units", "Dense")
+        self.activation = activations_module.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers_module.get(kernel_initializer)
+        self.bias_initializer = initializers_module.get(bias_initializer)
+        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
+        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+
+    def build(self, input_shape):
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError(
+                f"Dense '{self.name}' expected input with at least 2 dimensions (batch, "
+                f"features) and a known number of features, received input of shape "
+                f"{tuple(input_shape)}"
+            )
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
+                                      self.kernel_initializer, self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                    self.bias_regularizer) if self.use_bias else None
+
+    def check_input(self, inputs):
+        expected = self.kernel.data.shape[0]
+        if inputs.ndim < 2 or inputs.shape[-1] != expected:
+            raise ValueError(
+                f"Dense '{self.name}' expected {expected} input features, received input of "
+                f"shape {tuple(inputs.shape)}"
+            )
+
+    def call(self, inputs):
+        return self.activation(ops.linear(inputs, self.kernel, self.bias))
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape)[:-1], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations_module.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers_module.serialize(self.kernel_initializer),
+            "bias_initializer": initializers_module.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers_module.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers_module.serialize(self.bias_regularizer),
+        }
+
+
+class Activation(Layer):
+    """Applies an activation function, given by name or as a callable."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations_module.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "activation": activations_module.serialize(self.activation)}
+
+
+class Flatten(Layer):
+    """Flattens each sample to one axis: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...).
+
+    Row-major (C) order over the sample's axes, so channels-last images flatten as
+    (height, width, channels) with channels varying fastest, as in Keras.
+    """
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(f"Flatten: data_format must be 'channels_last' or "
+                             f"'channels_first'. Received: data_format={data_format!r}")
+        self.data_format = data_format
+
+    def call(self, inputs):
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            # Keras flattens channels-first data in channels-last order.
+            inputs = ops.transpose(inputs, (0, *range(2, inputs.ndim), 1))
+        return ops.reshape(inputs, (inputs.shape[0], -1))
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        return (input_shape[0], None if None in rest else math.prod(rest))
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape`` (batch axis kept; one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(n) for n in target_shape)
+        if sum(n == -1 for n in self.target_shape) > 1 or any(
+                n == 0 or n < -1 for n in self.target_shape):
+            raise ValueError(f"Reshape: target_shape must hold positive sizes and at most one "
+                             f"-1. Received: target_shape={self.target_shape}")
+
+    def call(self, inputs):
+        sample = math.prod(inputs.shape[1:])
+        target = self._resolve(sample, tuple(inputs.shape))
+        return ops.reshape(inputs, (inputs.shape[0], *target))
+
+    def _resolve(self, sample, input_shape):
+        known = math.prod(n for n in self.target_shape if n != -1)
+        if -1 in self.target_shape:
+            if known == 0 or sample % known:
+                raise self._error(input_shape)
+            return tuple(sample // known if n == -1 else n for n in self.target_shape)
+        if known != sample:
+            raise self._error(input_shape)
+        return self.target_shape
+
+    def _error(self, input_shape):
+        return ValueError(
+            f"Reshape '{self.name}': cannot reshape input of shape {input_shape} "
+            f"({math.prod(input_shape[1:])} values per sample) to target_shape "
+            f"{self.target_shape}"
+        )
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        if None in rest:
+            return (input_shape[0], *self.target_shape)
+        return (input_shape[0], *self._resolve(math.prod(rest), tuple(input_shape)))
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Permute(Layer):
+    """Permutes the axes of each sample; ``dims`` counts from 1 (the batch axis is 0)."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Permute: dims must be a permutation of 1..{len(self.dims)}. "
+                             f"Received: dims={self.dims}")
+
+    def call(self, inputs):
+        if inputs.ndim != len(self.dims) + 1:
+            raise ValueError(f"Permute '{self.name}' with dims {self.dims} expected "
+                             f"{len(self.dims) + 1}-D input, received shape {inputs.shape}")
+        return ops.transpose(inputs, (0, *self.dims))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *(input_shape[d] for d in self.dims))
+
+    def get_config(self):
+        return {**super().get_config(), "dims": self.dims}
+
+
+class Dropout(Layer):
+    """Zeroes a fraction ``rate`` of inputs while training (scaling the rest by
+    1 / (1 - rate)); the identity at inference."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate_in_unit_interval(rate, "rate", "Dropout")
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._generator = None if seed is None else np.random.default_rng(seed)
+
+    def call(self, inputs, training=None):
+        return ops.dropout(inputs, self.rate, training=bool(training),
+                           generator=self._generator, noise_shape=self.noise_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
+
+
+class Lambda(Layer):
+    """Wraps a function of the inputs as a layer (in-memory only: a function cannot be
+    saved safely, so saving a model with a Lambda is refused; write a small Layer subclass
+    instead)."""
+
+    def __init__(self, function, output_shape=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda: `function` must be callable. Received: {function!r}")
+        self.function = function
+        self.output_shape = None if output_shape is None else tuple(output_shape)
+        self.arguments = dict(arguments or {})
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+    def compute_output_shape(self, input_shape):
+        if self.output_shape is not None:
+            return (input_shape[0], *self.output_shape)
+        return super().compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "function": self.function,
+                "output_shape": self.output_shape, "arguments": self.arguments}

@@ -1,0 +1,73 @@
+"""Layers that merge several inputs: Add, Concatenate."""
+
+from __future__ import annotations
+
+from glassnet.autograd import ops
+from glassnet.nn.layer import Layer
+
+
+def _check_list(layer, inputs):
+    if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}' expects a list of at least 2 "
+                         f"inputs; received {type(inputs).__name__}")
+
+
+def _shapes(inputs):
+    return " and ".join(str(tuple(x.shape)) for x in inputs)
+
+
+class Add(Layer):
+    """Elementwise sum of a list of inputs of one shape."""
+
+    def build(self, input_shape):
+        _check_list(self, input_shape)
+
+    def check_input(self, inputs):
+        _check_list(self, inputs)
+        if any(tuple(x.shape) != tuple(inputs[0].shape) for x in inputs[1:]):
+            raise ValueError(f"Add '{self.name}' expected inputs of the same shape, received "
+                             f"shapes {_shapes(inputs)}")
+
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0])
+
+
+class Concatenate(Layer):
+    """Joins a list of inputs along ``axis`` (default the last)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def build(self, input_shape):
+        _check_list(self, input_shape)
+
+    def check_input(self, inputs):
+        _check_list(self, inputs)
+        ndim = inputs[0].ndim
+        axis = self.axis % ndim
+        for x in inputs[1:]:
+            if x.ndim != ndim or any(a != b for i, (a, b) in
+                                     enumerate(zip(x.shape, inputs[0].shape)) if i != axis):
+                raise ValueError(
+                    f"Concatenate '{self.name}' expected inputs whose shapes match except "
+                    f"along axis {self.axis}, received shapes {_shapes(inputs)}")
+
+    def call(self, inputs):
+        return ops.concatenate(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape[0])
+        axis = self.axis % len(shape)
+        sizes = [s[axis] for s in input_shape]
+        shape[axis] = None if None in sizes else sum(sizes)
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

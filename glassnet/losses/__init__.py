@@ -156,6 +156,7 @@ for _cls, _names in _CLASSES.items():
     for _name in _names:
         LOSSES[_name] = _cls
 FUNCTIONS = {names[0]: cls.fn for cls, names in _CLASSES.items()}
+_KNOWN = [name for names in _CLASSES.values() for name in names]
 
 
 def get(identifier):
@@ -171,10 +172,10 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if isinstance(identifier, dict):
-        cls = lookup(LOSSES, identifier["class_name"], "loss")
+        cls = lookup(LOSSES, identifier["class_name"], "loss", _KNOWN)
         return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, str):
-        cls = lookup(LOSSES, identifier, "loss")
+        cls = lookup(LOSSES, identifier, "loss", _KNOWN)
         return cls(name=_CLASSES[cls][0]) if cls is not Huber else cls()
     for cls, names in _CLASSES.items():
         if identifier is cls.fn:

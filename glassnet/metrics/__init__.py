@@ -31,7 +31,7 @@ from glassnet.metrics.regression import (
 from glassnet.nn._registry import lookup
 
 _CLASSES = {
-    Accuracy: ("accuracy_exact",), BinaryAccuracy: ("binary_accuracy",),
+    Accuracy: ("accuracy", "acc"), BinaryAccuracy: ("binary_accuracy",),
     CategoricalAccuracy: ("categorical_accuracy",),
     SparseCategoricalAccuracy: ("sparse_categorical_accuracy",),
     TopKCategoricalAccuracy: ("top_k_categorical_accuracy",),
@@ -47,7 +47,7 @@ for _cls, _names in _CLASSES.items():
     METRICS[_cls.__name__.lower()] = _cls
     for _name in _names:
         METRICS[_name] = _cls
-METRICS["accuracy"] = METRICS["acc"] = Accuracy  # resolved by shapes in compile
+_KNOWN = [name for names in _CLASSES.values() for name in names]
 
 
 def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
@@ -64,7 +64,7 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
             y_true_shape is not None and y_pred_shape is not None:
         return resolve_accuracy(tuple(y_true_shape), tuple(y_pred_shape), loss, identifier)
     if isinstance(identifier, str):
-        cls = lookup(METRICS, identifier, "metric")
+        cls = lookup(METRICS, identifier, "metric", _KNOWN)
         exact = identifier.lower() in ("accuracy", "acc")
         return cls(name=identifier if exact else _CLASSES[cls][0])
     if callable(identifier):

@@ -6,18 +6,19 @@ from __future__ import annotations
 import difflib
 
 
-def lookup(table, name, kind):
-    """``table[name]`` (case-insensitive), or a ValueError listing the known names."""
+def lookup(table, name, kind, known=None):
+    """``table[name]`` (case-insensitive), or a ValueError listing the ``known`` names (by
+    default every key) and the closest one."""
     if not isinstance(name, str):
         raise TypeError(f"expected the name of a {kind} (a string). Received: {name!r}")
     key = name.lower()
     if key in table:
         return table[key]
-    close = difflib.get_close_matches(key, table, n=1)
+    known = sorted(set(known or table))
+    close = difflib.get_close_matches(key, known, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise ValueError(
-        f"Unknown {kind}: '{name}'.{hint} Known {kind}s: {', '.join(sorted(table))}"
-    )
+    plural = kind + ("es" if kind.endswith("s") else "s")
+    raise ValueError(f"Unknown {kind}: '{name}'.{hint} Known {plural}: {', '.join(known)}")
 
 
 def snake_case(name):

@@ -266,6 +266,7 @@ INITIALIZERS = {snake_case(c.__name__): c for c in _CLASSES}
 INITIALIZERS.update({c.__name__.lower(): c for c in _CLASSES})
 INITIALIZERS.update({"zero": Zeros, "one": Ones, "normal": RandomNormal,
                      "uniform": RandomUniform})
+_KNOWN = [snake_case(c.__name__) for c in _CLASSES]
 
 
 def get(identifier):
@@ -281,11 +282,11 @@ def get(identifier):
             not isinstance(identifier, type):
         return identifier
     if isinstance(identifier, dict):
-        cls = lookup(INITIALIZERS, identifier["class_name"], "initializer")
+        cls = lookup(INITIALIZERS, identifier["class_name"], "initializer", _KNOWN)
         return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
-    return lookup(INITIALIZERS, identifier, "initializer")()
+    return lookup(INITIALIZERS, identifier, "initializer", _KNOWN)()
 
 
 def serialize(initializer):

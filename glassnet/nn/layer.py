@@ -12,6 +12,7 @@ layer written PyTorch-style (attributes set in ``__init__``, a ``call``) needs n
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -76,6 +77,13 @@ class Layer:
     ((2, 3), 15)
     """
 
+    def __init_subclass__(cls, **kwargs):
+        # A subclass's build() marks the layer built however it is reached: from the first
+        # call, or called directly as ``layer.build(input_shape)`` (Keras does the same).
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
+
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, activity_regularizer=None, **kwargs):
         if kwargs:
@@ -133,7 +141,6 @@ class Layer:
     def _build_for(self, input_shape):
         self.build(input_shape)
         self.built = True
-        self._build_input_shape = input_shape
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, (list, tuple)):
@@ -289,6 +296,16 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _marks_built(build):
+    @functools.wraps(build)
+    def build_and_mark(self, input_shape):
+        build(self, input_shape)
+        self.built = True
+        self._build_input_shape = input_shape
+
+    return build_and_mark
 
 
 def _walk(values, kind):

@@ -96,8 +96,6 @@ def test_normalization_errors():
                                          r"shape \(None, 4\).*received input of shape \(2, 5\)"):
         layer = BatchNormalization()
         layer.build((None, 4))
-        layer.built = True
-        layer._build_input_shape = (None, 4)
         layer(np.zeros((2, 5)))
     with pytest.raises(ValueError, match="momentum must be in"):
         BatchNormalization(momentum=1.5)

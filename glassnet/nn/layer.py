@@ -28,6 +28,8 @@ from glassnet.nn.parameter import Parameter
 from glassnet.nn.symbolic import SymbolicTensor
 
 _name_counts: dict = {}
+# While a diagnosis runs (see Model), every layer call appends (layer, outputs) here.
+_call_trace = None
 
 
 def unique_name(base):
@@ -40,6 +42,20 @@ def unique_name(base):
 def reset_names():
     """Start layer names from scratch (Keras's ``clear_session``)."""
     _name_counts.clear()
+
+
+class trace_calls:  # noqa: N801 - used as a context manager
+    """Record every layer call made inside the block: ``with trace_calls() as calls:``."""
+
+    def __enter__(self):
+        global _call_trace
+        self.previous, _call_trace = _call_trace, []
+        return _call_trace
+
+    def __exit__(self, *exc_info):
+        global _call_trace
+        _call_trace = self.previous
+        return False
 
 
 def positive_int(value, arg, layer):
@@ -133,6 +149,8 @@ class Layer:
             outputs = self.call(inputs, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(outputs)]
+        if _call_trace is not None:
+            _call_trace.append((self, outputs))
         return outputs
 
     def check_input(self, inputs):

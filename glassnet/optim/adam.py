@@ -16,6 +16,7 @@ class _AdamBase(Optimizer):
         self.beta_1 = _check(beta_1, "beta_1", cls, 0, True, 1, False)
         self.beta_2 = _check(beta_2, "beta_2", cls, 0, True, 1, False)
         self.epsilon = _check(epsilon, "epsilon", cls)
+        self.state_decay = min(self.beta_1, self.beta_2)
 
     def _update_moments(self, g, m, v, tmp):
         """m += (g - m) * (1 - beta_1);  v += (g**2 - v) * (1 - beta_2), in place."""

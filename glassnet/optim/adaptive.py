@@ -50,6 +50,7 @@ class RMSprop(Optimizer):
         self.centered = bool(centered)
         self.slot_names = ("velocity",) + (("momentum",) if self.momentum else ()) + \
             (("average_gradient",) if self.centered else ())
+        self.state_decay = min(self.rho, self.momentum) if self.momentum else self.rho
 
     def update_step(self, g, w, slots, lr, t):
         rho, v, tmp = self.rho, slots["velocity"], slots["_scratch0"]
@@ -95,6 +96,7 @@ class Adadelta(Optimizer):
         super().__init__(learning_rate, **kwargs)
         self.rho = _check(rho, "rho", "Adadelta", 0, True, 1, False)
         self.epsilon = _check(epsilon, "epsilon", "Adadelta")
+        self.state_decay = self.rho
 
     def update_step(self, g, w, slots, lr, t):
         rho, eps = self.rho, self.epsilon

@@ -8,10 +8,19 @@ Each step: clip the gradients (clipnorm per variable, else global_clipnorm; then
 apply decoupled weight decay (w -= lr * weight_decay * w), then the algorithm's update.
 State arrays are created once per parameter and updated in place: a step allocates nothing
 that it can reuse. Hyperparameters and formulas are Keras's (where epsilon sits included).
+
+Denormals: a moving average whose gradient is exactly zero (a pixel that is always blank in
+most batches, a dead unit) decays geometrically into the subnormal range, where arithmetic is
+tens of times slower on x86 (measured: 420 us instead of 8 us for one pass over 100k float32).
+NumPy cannot set the CPU's flush-to-zero mode, so every few steps the optimizer sets state
+values more than 8 orders of magnitude below the smallest normal number to exactly zero. The
+period is short enough that no value can decay from that bound into the subnormals in between,
+and the effect on any update is below 1e-27 of the learning rate.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -40,8 +49,21 @@ def _check(value, arg, cls, low=0.0, low_inclusive=True, high=None, high_inclusi
     return float(value)
 
 
+FLUSH_MARGIN = 1e8  # flush state values below tiny * FLUSH_MARGIN
+MAX_FLUSH_PERIOD = 64
+
+
+def flush_period(decay):
+    """Steps a value ``decay``-ing geometrically needs to fall by FLUSH_MARGIN (capped)."""
+    if not 0 < decay < 1:
+        return 0
+    return max(1, min(MAX_FLUSH_PERIOD, int(math.log(FLUSH_MARGIN) / -math.log(decay))))
+
+
 class Optimizer:
-    """Base class. Subclasses define ``slot_names``, ``update_step`` and ``get_config``.
+    """Base class. Subclasses define ``slot_names``, ``update_step`` and ``get_config``, and
+    ``state_decay``: the smallest factor a state array is multiplied by each step (0 when
+    no state decays).
 
     Args:
         learning_rate: a positive number, a ``LearningRateSchedule``, or a callable of the
@@ -56,6 +78,7 @@ class Optimizer:
     default_learning_rate = 0.001
     slot_names = ()
     scratch_buffers = 1
+    state_decay = 0.0
 
     def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
@@ -189,6 +212,15 @@ class Optimizer:
                 g = g.astype(w.dtype)
             self.update_step(g, w, self._slots[id(v)], lr, t)
         self.iterations = t
+        period = flush_period(self.state_decay)
+        if period and t % period == 0:
+            self._flush_subnormal_state()
+
+    def _flush_subnormal_state(self):
+        for slots in self._slots.values():
+            for name in self.slot_names:
+                state = slots[name]
+                state[np.abs(state) < np.finfo(state.dtype).tiny * FLUSH_MARGIN] = 0
 
     def _clip(self, grads):
         if self.clipnorm:

@@ -25,6 +25,7 @@ class SGD(Optimizer):
         self.momentum = _check(momentum, "momentum", "SGD", 0, True, 1, True)
         self.nesterov = bool(nesterov)
         self.slot_names = ("momentum",) if self.momentum else ()
+        self.state_decay = self.momentum
 
     def update_step(self, g, w, slots, lr, t):
         tmp = slots["_scratch0"]

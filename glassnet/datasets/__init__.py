@@ -1,0 +1,6 @@
+"""Datasets the tutorials use, as Keras's ``load_data()`` returns them."""
+
+from glassnet.datasets import digits, fashion_mnist, mnist
+from glassnet.datasets._fetch import cache_dir, get_file
+
+__all__ = ["cache_dir", "digits", "fashion_mnist", "get_file", "mnist"]

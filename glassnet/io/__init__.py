@@ -1,0 +1,14 @@
+"""Safe saving and loading of models and weights."""
+
+from glassnet.io.atomic import atomic_write
+from glassnet.io.saving import (
+    load_model,
+    load_weights,
+    model_from_config,
+    model_to_config,
+    save_model,
+    save_weights,
+)
+
+__all__ = ["atomic_write", "load_model", "load_weights", "model_from_config", "model_to_config",
+           "save_model", "save_weights"]

@@ -1,0 +1,190 @@
+"""Feeding ``fit``/``evaluate``/``predict``: arrays (one, a list or a dict of inputs),
+generators and ``Sequence`` objects, all turned into an iterator of (x, y, sample_weight).
+
+Arrays are checked once (lengths, NaN and inf, emptiness), cast once (floating inputs to
+float32, integer labels kept as integers), and shuffled once per epoch into preallocated
+buffers, so every batch is a slice (a view) of a contiguous array: no copy per step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet import backend
+from glassnet.data.sequence import Sequence
+
+
+def _as_array(x, name, dtype=None):
+    array = np.asarray(x)
+    if array.dtype == object or array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric; received an array of dtype {array.dtype}")
+    if dtype is not None:
+        return np.ascontiguousarray(array, dtype=dtype)
+    return np.ascontiguousarray(array)
+
+
+def _input_array(x, name):
+    array = _as_array(x, name, np.float32)
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have a batch axis; received a scalar")
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}"
+                         f"); clean or impute the data before training")
+    return array
+
+
+def _target_array(y, name):
+    array = _as_array(y, name)
+    if array.dtype.kind == "f":
+        array = array.astype(np.float32, copy=False)
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} contains NaN or inf")
+    elif array.dtype.kind == "b":
+        array = array.astype(np.float32)
+    return array
+
+
+def flatten_structure(x, input_names, name="x"):
+    """x as a list of arrays in the model's input order (from one array, a list, or a dict
+    keyed by input names)."""
+    if isinstance(x, dict):
+        missing = [n for n in input_names if n not in x]
+        if missing:
+            raise ValueError(f"{name} is a dict but lacks the model input(s) {missing}; "
+                             f"expected keys {list(input_names)}, received {list(x)}")
+        return [x[n] for n in input_names]
+    if isinstance(x, (list, tuple)) and len(input_names) > 1:
+        if len(x) != len(input_names):
+            raise ValueError(f"the model has {len(input_names)} inputs {list(input_names)}, "
+                             f"but {name} holds {len(x)} arrays")
+        return list(x)
+    return [x]
+
+
+class ArrayBatches:
+    """Batches of in-memory arrays, shuffled each epoch by one gather into fixed buffers."""
+
+    def __init__(self, xs, ys, sample_weight, batch_size, shuffle, steps=None):
+        self.xs = [_input_array(x, "x" if len(xs) == 1 else f"x[{i}]") for i, x in enumerate(xs)]
+        self.ys = None if ys is None else [_target_array(y, "y" if len(ys) == 1 else f"y[{i}]")
+                                           for i, y in enumerate(ys)]
+        self.sw = None if sample_weight is None else _as_array(sample_weight, "sample_weight",
+                                                               np.float32)
+        arrays = {"x": self.xs[0]}
+        arrays.update({f"x[{i}]": x for i, x in enumerate(self.xs[1:], 1)})
+        arrays.update({("y" if i == 0 else f"y[{i}]"): y for i, y in enumerate(self.ys or [])})
+        if self.sw is not None:
+            arrays["sample_weight"] = self.sw
+        lengths = {k: len(v) for k, v in arrays.items()}
+        if len(set(lengths.values())) > 1:
+            listed = ", ".join(f"{k} has {n} samples (shape {arrays[k].shape})"
+                               for k, n in lengths.items())
+            raise ValueError(f"all arrays must have the same number of samples: {listed}")
+        self.n = lengths["x"]
+        if self.n == 0:
+            raise ValueError(f"x is empty (shape {self.xs[0].shape}): there is nothing to "
+                             f"train or evaluate on")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer. Received: "
+                             f"batch_size={batch_size!r}")
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.steps = math.ceil(self.n / self.batch_size) if steps is None else int(steps)
+        self._all = [*self.xs, *(self.ys or []), *([self.sw] if self.sw is not None else [])]
+        self._buffers = None
+
+    def __len__(self):
+        return self.steps
+
+    def epoch(self):
+        arrays = self._all
+        if self.shuffle:
+            order = backend.generator().permutation(self.n)
+            if self._buffers is None:
+                self._buffers = [np.empty_like(a) for a in arrays]
+            for a, buf in zip(arrays, self._buffers):
+                np.take(a, order, axis=0, out=buf)
+            arrays = self._buffers
+        n_x, n_y = len(self.xs), len(self.ys or [])
+        bs = self.batch_size
+        for step in range(self.steps):
+            start = (step * bs) % self.n
+            part = [a[start:start + bs] for a in arrays]
+            yield (part[:n_x], part[n_x:n_x + n_y] or None,
+                   part[n_x + n_y] if self.sw is not None else None)
+
+    def split(self, fraction):
+        """Keras's validation_split: the last ``fraction`` of the samples, before shuffling."""
+        if not 0 <= fraction < 1:
+            raise ValueError(f"validation_split must be in [0, 1). Received: {fraction}")
+        cut = int(self.n * (1 - fraction))
+        if cut == 0 or cut == self.n:
+            raise ValueError(f"validation_split={fraction} leaves "
+                             f"{'no training' if cut == 0 else 'no validation'} samples out "
+                             f"of {self.n}")
+        return cut
+
+
+def _unpack(batch):
+    if not isinstance(batch, tuple) or not 1 <= len(batch) <= 3:
+        raise ValueError("a generator or Sequence must yield (x, y) or (x, y, sample_weight) "
+                         f"tuples; received {type(batch).__name__}")
+    x = batch[0]
+    y = batch[1] if len(batch) > 1 else None
+    sw = batch[2] if len(batch) > 2 else None
+    return x, y, sw
+
+
+class GeneratorBatches:
+    """Batches from a Python iterator/generator or a ``Sequence``."""
+
+    def __init__(self, source, input_names, steps=None):
+        self.source = source
+        self.input_names = input_names
+        if steps is None and hasattr(source, "__len__"):
+            steps = len(source)
+        self.steps = steps
+        self._iterator = None
+
+    def __len__(self):
+        return self.steps
+
+    def epoch(self):
+        if isinstance(self.source, Sequence):
+            for i in range(self.steps if self.steps is not None else len(self.source)):
+                yield self._prepare(self.source[i % len(self.source)])
+            self.source.on_epoch_end()
+            return
+        if self._iterator is None:
+            self._iterator = iter(self.source)
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                self._iterator = None  # a finite generator is exhausted: restart next epoch
+                if count == 0:
+                    raise ValueError("the generator yielded no batches: the data is "
+                                     "empty") from None
+                return
+            count += 1
+            yield self._prepare(batch)
+
+    def _prepare(self, batch):
+        x, y, sw = _unpack(batch)
+        xs = [_input_array(a, "x") for a in flatten_structure(x, self.input_names)]
+        if xs[0].shape[0] == 0:
+            raise ValueError("the generator yielded an empty batch")
+        ys = None
+        if y is not None:
+            ys = [_target_array(a, "y") for a in (y if isinstance(y, (list, tuple)) else [y])]
+        return xs, ys, None if sw is None else _as_array(sw, "sample_weight", np.float32)
+
+
+def is_generator_like(x):
+    return isinstance(x, Sequence) or (hasattr(x, "__next__") or (
+        hasattr(x, "__iter__") and not isinstance(x, (np.ndarray, list, tuple, dict))))

@@ -1,0 +1,101 @@
+"""``Sequential``: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from glassnet.nn.layer import Layer
+from glassnet.nn.layers.core import InputLayer
+from glassnet.nn.symbolic import SymbolicTensor
+from glassnet.train.model import Model
+
+
+class Sequential(Model):
+    """Layers applied one after another: ``Sequential([Flatten(), Dense(10)])`` or ``.add``.
+
+    With the input shape known (an ``Input``/``InputLayer`` first, or ``input_shape=`` on
+    the first layer) the model builds at once, so ``summary()`` works before any data.
+
+    >>> from glassnet.nn.layers import Dense
+    >>> model = Sequential([Dense(4, activation="relu", input_shape=(3,)), Dense(2)])
+    >>> model.count_params()
+    26
+    """
+
+    def __init__(self, layers=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._layers = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer):
+        """Append a layer (an ``Input`` tensor sets the input shape)."""
+        if isinstance(layer, SymbolicTensor) and isinstance(layer.layer, InputLayer):
+            layer = layer.layer
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a Layer; received {type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError("Sequential: an InputLayer can only be the first layer")
+            self._input_layer = layer
+        else:
+            if not self._layers and self._input_layer is None and \
+                    layer.batch_input_shape is not None:
+                self._input_layer = InputLayer(batch_shape=layer.batch_input_shape)
+            self._layers.append(layer)
+        self.built = False
+        if self._input_layer is not None:
+            self._build_for(self._input_layer.batch_input_shape)
+
+    def pop(self):
+        """Remove the last layer."""
+        if not self._layers:
+            raise ValueError("Sequential.pop: there are no layers to remove")
+        layer = self._layers.pop()
+        self.built = False
+        return layer
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        self._shapes = []
+        for layer in self._layers:
+            if not layer.built:
+                layer._build_for(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+            self._shapes.append(shape)
+
+    def call(self, inputs, training=None):
+        if self._input_layer is not None:
+            self._input_layer.check_input(inputs)
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def _sublayers(self):
+        return [*([self._input_layer] if self._input_layer else []), *self._layers]
+
+    def _summary_layers(self):
+        shape = getattr(self, "_build_input_shape", None)
+        rows = []
+        for layer in self._layers:
+            if shape is not None and layer.built:
+                shape = (None, *tuple(layer.compute_output_shape(shape))[1:])
+                rows.append((layer, shape))
+            else:
+                rows.append((layer, "?"))
+        return rows
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                           for layer in self._sublayers()]}

@@ -61,6 +61,7 @@ selu = ops.selu
 gelu = ops.gelu
 silu = ops.silu
 swish = ops.silu
+hard_swish = hard_silu
 leaky_relu = ops.leaky_relu
 
 ACTIVATIONS = {

@@ -1,0 +1,25 @@
+"""Keras's namespace, served by glassnet's classes: code written for tf.keras / Keras runs with
+only its import changed (``import glassnet as tf``; ``from glassnet import keras``;
+``from glassnet.keras.layers import Dense``). Nothing here has logic of its own."""
+
+from glassnet.keras import (
+    activations,
+    backend,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    preprocessing,
+    regularizers,
+    utils,
+)
+from glassnet.nn.layers import Input
+from glassnet.train import Model, Sequential
+
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
+           "initializers", "layers", "losses", "metrics", "models", "optimizers",
+           "preprocessing", "regularizers", "utils"]

@@ -1,0 +1,1 @@
+from glassnet.datasets.mnist import load_data  # noqa: F401

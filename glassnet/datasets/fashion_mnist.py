@@ -38,10 +38,10 @@ def read_idx(path):
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise ValueError(f"{path} is not an IDX file of unsigned bytes")
     ndim = data[3]
-    dims = np.frombuffer(data, ">u4", count=ndim, offset=4).astype(int)
+    dims = tuple(int(n) for n in np.frombuffer(data, ">u4", count=ndim, offset=4))
     expected = 4 + 4 * ndim + int(np.prod(dims))
     if len(data) != expected:
-        raise ValueError(f"{path}: the header announces shape {tuple(dims)} but the file has "
+        raise ValueError(f"{path}: the header announces shape {dims} but the file has "
                          f"{len(data)} bytes instead of {expected}")
     return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 

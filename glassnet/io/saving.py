@@ -24,17 +24,18 @@ OPTIMIZER_NAME = "optimizer.npz"
 MEMBERS = ("config.json", "metadata.json", WEIGHTS_NAME, OPTIMIZER_NAME)
 
 
-def _jsonable(value, where):
+def _jsonable(value, where, argument=None):
     if isinstance(value, dict):
-        return {str(k): _jsonable(v, f"{where}.{k}") for k, v in value.items()}
+        return {str(k): _jsonable(v, where, argument or k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v, where) for v in value]
+        return [_jsonable(v, where, argument) for v in value]
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    held = f"its argument '{argument}' holds" if argument else "it holds"
     raise TypeError(
-        f"cannot save {where}: it holds {value!r}, which is code rather than data. Only "
+        f"cannot save {where}: {held} {value!r}, which is code rather than data. Only "
         f"configurations made of names and numbers can be saved safely; replace a Lambda "
         f"layer or a custom function by a small registered Layer subclass "
         f"(passed back through custom_objects when loading)")
@@ -49,7 +50,9 @@ def model_to_config(model):
     from glassnet.train import Sequential
 
     if isinstance(model, Sequential):
-        return layer_to_config(model)
+        return {"class_name": type(model).__name__,
+                "config": {"name": model.name, "trainable": model.trainable,
+                           "layers": [layer_to_config(layer) for layer in model._sublayers()]}}
     if model._graph is None:
         config = layer_to_config(model)
         config["build_input_shape"] = _jsonable(getattr(model, "_build_input_shape", None),

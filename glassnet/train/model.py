@@ -282,7 +282,7 @@ class Model(Layer):
         verbose = 1 if verbose == "auto" else verbose
         callbacks = callbacks_module.CallbackList(
             callbacks, model=self, add_history=True, add_progbar=bool(verbose),
-            verbose=verbose, epochs=epochs, steps=len(train))
+            verbose=verbose, epochs=epochs, steps=train.steps)
         params = self.trainable_weights
         self._regularized = any(p.regularizer is not None for p in self.weights) or any(
             layer.activity_regularizer is not None for layer in self._all_layers())
@@ -344,7 +344,7 @@ class Model(Layer):
         self._regularized = any(p.regularizer is not None for p in self.weights)
         verbose = 1 if verbose == "auto" else verbose
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
-                                            verbose=verbose, steps=len(batches), mode="test")
+                                            verbose=verbose, steps=batches.steps, mode="test")
         logs = self._evaluate_batches(batches, cbs)
         if return_dict:
             return logs
@@ -361,7 +361,7 @@ class Model(Layer):
                                    False, steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
-                                            verbose=verbose, steps=len(batches),
+                                            verbose=verbose, steps=batches.steps,
                                             mode="predict") if (callbacks or verbose) else None
         if cbs:
             cbs.on_predict_begin()

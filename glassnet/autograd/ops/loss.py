@@ -56,9 +56,13 @@ def _same_shape(y_true, y_pred, op):
     y_pred = constant(y_pred)
     y_true = constant(y_true, like=y_pred)
     if y_true.shape != y_pred.shape:
+        hint = ""
+        if "categorical" in op and y_true.ndim == y_pred.ndim - 1:
+            hint = (f". These look like integer class labels: use sparse_{op}, or one-hot "
+                    f"encode them with to_categorical(y, {y_pred.shape[-1]})")
         raise ValueError(
             f"{op}: y_true and y_pred must have the same shape; received y_true of shape "
-            f"{y_true.shape} and y_pred of shape {y_pred.shape}"
+            f"{y_true.shape} and y_pred of shape {y_pred.shape}{hint}"
         )
     if y_pred.data.dtype.kind != "f":
         raise TypeError(f"{op}: y_pred must be floating; received dtype {y_pred.data.dtype}")

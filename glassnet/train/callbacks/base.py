@@ -21,8 +21,12 @@ class Callback:
     def on_train_end(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...
     def on_epoch_end(self, epoch, logs=None): ...
-    def on_train_batch_begin(self, batch, logs=None): ...
-    def on_train_batch_end(self, batch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)  # Keras 2 callbacks define on_batch_begin
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
     def on_test_begin(self, logs=None): ...
     def on_test_end(self, logs=None): ...
     def on_test_batch_begin(self, batch, logs=None): ...
@@ -32,12 +36,9 @@ class Callback:
     def on_predict_batch_begin(self, batch, logs=None): ...
     def on_predict_batch_end(self, batch, logs=None): ...
 
-    # Keras 2 names
-    def on_batch_begin(self, batch, logs=None):
-        self.on_train_batch_begin(batch, logs)
-
-    def on_batch_end(self, batch, logs=None):
-        self.on_train_batch_end(batch, logs)
+    # Keras 2 names, called by the default on_train_batch_begin/end
+    def on_batch_begin(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
 
 
 class History(Callback):
@@ -85,10 +86,12 @@ class CallbackList:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback instances; received "
                                 f"{type(cb).__name__}")
+        # Keras's order: the progress bar first, History last (it records what the user's
+        # callbacks added to the logs, such as the learning rate).
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
-            self.callbacks.append(ProgbarLogger())
+            self.callbacks.insert(0, ProgbarLogger())
         if add_history:
-            self.callbacks.insert(0, History())
+            self.callbacks.append(History())
         params = {"verbose": verbose, "epochs": epochs, "steps": steps, "mode": mode}
         for cb in self.callbacks:
             cb.set_model(model)

@@ -55,6 +55,13 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, float) and (sample_weight is None or
+                                          isinstance(sample_weight, (int, float))):
+            # one number per batch (the loss tracker): no arrays needed
+            weight = 1.0 if sample_weight is None else float(sample_weight)
+            self.total += values * weight
+            self.count += weight
+            return
         values = as_array(values).astype(np.float64)
         if sample_weight is None:
             self.total += float(values.sum())

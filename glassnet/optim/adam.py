@@ -39,6 +39,11 @@ class Adam(_AdamBase):
 
     Keras's placement of eps (added to sqrt(v) before bias correction). With ``amsgrad``,
     v is replaced by its running maximum.
+
+    Stored scaled, m' = m / (1 - beta_1) and v' = v / (1 - beta_2), the averages update as
+    m' = beta_1 m' + g and v' = beta_2 v' + g**2, and the constants fold into the step size
+    and eps: 10 passes over memory instead of 12 (the update is memory-bound). ``state_dict``
+    and ``variables`` give m and v in Keras's scale.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
@@ -46,15 +51,23 @@ class Adam(_AdamBase):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self.amsgrad = bool(amsgrad)
         self.slot_names = ("momentum", "velocity") + (("velocity_hat",) if amsgrad else ())
+        self.slot_scales = {"momentum": 1 - self.beta_1, "velocity": 1 - self.beta_2,
+                            "velocity_hat": 1 - self.beta_2}
 
     def update_step(self, g, w, slots, lr, t):
         m, v, tmp = slots["momentum"], slots["velocity"], slots["_scratch0"]
-        alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
-        self._update_moments(g, m, v, tmp)
+        b1, b2 = self.beta_1, self.beta_2
+        root = math.sqrt(1 - b2)
+        alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t) * (1 - b1) / root
+        m *= b1
+        m += g
+        v *= b2
+        np.multiply(g, g, out=tmp)
+        v += tmp
         if self.amsgrad:
             v = np.maximum(slots["velocity_hat"], v, out=slots["velocity_hat"])
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon
+        tmp += self.epsilon / root
         np.divide(m, tmp, out=tmp)
         tmp *= alpha
         w -= tmp

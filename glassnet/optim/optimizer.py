@@ -79,6 +79,8 @@ class Optimizer:
     slot_names = ()
     scratch_buffers = 1
     state_decay = 0.0
+    # A slot kept as value / scale internally (for fewer passes); exported unscaled.
+    slot_scales: dict = {}
 
     def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
@@ -242,7 +244,7 @@ class Optimizer:
             for name in self.slot_names:
                 key = f"{index}/{name}"
                 if key in self._pending_state:
-                    slots[name][...] = self._pending_state[key]
+                    slots[name][...] = self._pending_state[key] / self.slot_scales.get(name, 1)
         for i in range(self.scratch_buffers):
             slots[f"_scratch{i}"] = np.empty_like(w)
         self._variables.append(variable)
@@ -265,15 +267,20 @@ class Optimizer:
         """The optimizer's state arrays: iterations, then each variable's slots in order."""
         out = [np.asarray(self.iterations)]
         for v in self._variables:
-            out.extend(self._slots[id(v)][name] for name in self.slot_names)
+            out.extend(self._exported(v, name) for name in self.slot_names)
         return out
+
+    def _exported(self, variable, name):
+        state = self._slots[id(variable)][name]
+        scale = self.slot_scales.get(name, 1)
+        return state * scale if scale != 1 else state.copy()
 
     def state_dict(self):
         """Plain arrays: ``iterations`` and ``"{variable index}/{slot}"``."""
         state = {"iterations": np.asarray(self.iterations)}
         for i, v in enumerate(self._variables):
             for name in self.slot_names:
-                state[f"{i}/{name}"] = self._slots[id(v)][name].copy()
+                state[f"{i}/{name}"] = self._exported(v, name)
         state.update(self.extra_state())
         return state
 
@@ -283,7 +290,8 @@ class Optimizer:
         self._pending_state = dict(state)
         for i, v in enumerate(self._variables):
             for name in self.slot_names:
-                self._slots[id(v)][name][...] = state[f"{i}/{name}"]
+                scale = self.slot_scales.get(name, 1)
+                self._slots[id(v)][name][...] = state[f"{i}/{name}"] / scale
         self.load_extra_state(state)
 
     def extra_state(self):

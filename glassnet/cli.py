@@ -7,30 +7,15 @@ import argparse
 import sys
 
 
-def _best_data():
-    """(name, (x_train, y_train), (x_test, y_test)) of the best dataset present locally:
-    MNIST in the cache, else Fashion-MNIST (cache or Debian's package), else scikit-learn's
-    embedded digits. Nothing is downloaded."""
-    from glassnet.datasets import cache_dir, digits, fashion_mnist, mnist
-
-    if (cache_dir() / "mnist.npz").exists():
-        return "MNIST", *mnist.load_data()
-    if fashion_mnist.find_files() is not None:
-        return "Fashion-MNIST", *fashion_mnist.load_data()
-    try:
-        return "scikit-learn digits (8x8)", *digits.load_data()
-    except ImportError:
-        raise SystemExit(
-            "glassnet demo: no dataset found. Install Debian's dataset-fashion-mnist "
-            "(apt-get install dataset-fashion-mnist), put mnist.npz into "
-            f"{cache_dir()}, or install scikit-learn (pip install 'glassnet[demo]')") from None
-
-
 def demo(epochs=5, seed=0):
     """Flatten -> Dense 128 relu -> Dense 10 softmax, Adam, sparse categorical cross-entropy."""
     from glassnet import keras
+    from glassnet.datasets import best_available
 
-    name, (x_train, y_train), (x_test, y_test) = _best_data()
+    try:
+        name, (x_train, y_train), (x_test, y_test) = best_available()
+    except OSError as err:
+        raise SystemExit(f"glassnet demo: {err}") from None
     print(f"Training the classic MLP on {name}: {len(x_train)} training and {len(x_test)} "
           f"test images of {x_train.shape[1]}x{x_train.shape[2]} pixels")
     keras.utils.set_random_seed(seed)

@@ -4,7 +4,9 @@ import sys
 import pytest
 
 import glassnet
+import glassnet.datasets
 from glassnet import cli
+from glassnet.datasets import digits
 
 
 def test_version():
@@ -14,11 +16,9 @@ def test_version():
 
 
 def test_demo_trains_and_reports_accuracy(capsys, monkeypatch):
-    from glassnet.datasets import digits
-
     # The digits keep this quick; the demo picks MNIST or Fashion-MNIST when present.
-    monkeypatch.setattr(cli, "_best_data", lambda: ("scikit-learn digits (8x8)",
-                                                    *digits.load_data()))
+    monkeypatch.setattr(glassnet.datasets, "best_available",
+                        lambda: ("scikit-learn digits (8x8)", *digits.load_data()))
     accuracy = cli.demo(epochs=5)
     out = capsys.readouterr().out
     assert "Training the classic MLP on scikit-learn digits" in out

@@ -2,5 +2,6 @@
 
 from glassnet.datasets import digits, fashion_mnist, mnist
 from glassnet.datasets._fetch import cache_dir, get_file
+from glassnet.datasets.best import best_available
 
-__all__ = ["cache_dir", "digits", "fashion_mnist", "get_file", "mnist"]
+__all__ = ["best_available", "cache_dir", "digits", "fashion_mnist", "get_file", "mnist"]

@@ -287,6 +287,16 @@ class Model(Layer):
         self._regularized = any(p.regularizer is not None for p in self.weights) or any(
             layer.activity_regularizer is not None for layer in self._all_layers())
         self.stop_training = False
+        for p in params:
+            p.reuse_grad_buffer = True  # fit owns .grad between steps
+        try:
+            return self._fit_loop(train, val, callbacks, params, initial_epoch, epochs,
+                                  validation_freq)
+        finally:
+            for p in params:
+                p.reuse_grad_buffer = False
+
+    def _fit_loop(self, train, val, callbacks, params, initial_epoch, epochs, validation_freq):
         callbacks.on_train_begin()
         logs = {}
         for epoch in range(initial_epoch, epochs):

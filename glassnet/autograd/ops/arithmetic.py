@@ -179,6 +179,13 @@ class MatMul(Function):
         return ValueError(matmul_mismatch("matmul", inputs[0].shape, inputs[1].shape))
 
 
+def _grad_out(tensor):
+    """A reusable array for ``tensor``'s gradient, when its owner offers one (see
+    ``Parameter.grad_out``); None means allocate."""
+    offer = getattr(tensor, "grad_out", None)
+    return offer() if offer is not None else None
+
+
 def matmul_mismatch(op, sa, sb):
     """The message for operands ``a @ b`` whose shapes do not fit, in PyTorch's words for 2-D."""
     if len(sa) == 0 or len(sb) == 0:
@@ -220,9 +227,13 @@ class Linear(Function):
         need_x, need_w, need_b = self.needs_input_grad
         x, w = self.x, self.w
         gy2 = gy.reshape(-1, gy.shape[-1])
+        gw = None
+        if need_w:
+            out = _grad_out(self.inputs[1])
+            gw = np.matmul(x.reshape(-1, x.shape[-1]).T, gy2, out=out)
         return (
             gy @ w.T if need_x else None,
-            x.reshape(-1, x.shape[-1]).T @ gy2 if need_w else None,
+            gw,
             gy2.sum(axis=0) if need_b else None,
         )
 

@@ -27,7 +27,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
         t = t[..., None]
     eq = ((p > threshold) == (t > 0.5)).astype(np.float64)
-    return eq.mean(axis=-1) if eq.ndim >= 2 else eq
+    return eq.sum(axis=-1) / eq.shape[-1] if eq.ndim >= 2 else eq
 
 
 def categorical_accuracy(y_true, y_pred):

@@ -50,6 +50,10 @@ def _check(value, arg, cls, low=0.0, low_inclusive=True, high=None, high_inclusi
 
 
 FLUSH_MARGIN = 1e8  # flush state values below tiny * FLUSH_MARGIN
+# Parameters up to this size are updated together in one flat group: for small arrays the
+# cost of an update is the Python and NumPy call overhead (about ten calls per parameter),
+# not the arithmetic. Larger ones are updated in place, one by one.
+SMALL_PARAMETER = 1 << 14
 MAX_FLUSH_PERIOD = 64
 
 
@@ -119,6 +123,7 @@ class Optimizer:
         self._variables = []
         self._slots = {}
         self._pending_state = None
+        self._group = None
         self.params = None if params is None else list(params)
         if self.params is not None:
             for p in self.params:
@@ -206,13 +211,22 @@ class Optimizer:
         lr = self._current_lr()
         t = self.iterations + 1
         self.before_update(t)
+        group = self._small_group(pairs)
         for g, (_, v) in zip(grads, pairs):
+            if group is not None and id(v) in group.members:
+                group.gather(v, g)
+                continue
             w = v.data
             if self.weight_decay:
                 w *= 1.0 - lr * self.weight_decay
             if g.dtype != w.dtype:
                 g = g.astype(w.dtype)
             self.update_step(g, w, self._slots[id(v)], lr, t)
+        if group is not None:
+            if self.weight_decay:
+                group.w *= 1.0 - lr * self.weight_decay
+            self.update_step(group.g, group.w, group.slots, lr, t)
+            group.scatter()
         self.iterations = t
         period = flush_period(self.state_decay)
         if period and t % period == 0:
@@ -223,6 +237,18 @@ class Optimizer:
             for name in self.slot_names:
                 state = slots[name]
                 state[np.abs(state) < np.finfo(state.dtype).tiny * FLUSH_MARGIN] = 0
+
+    def _small_group(self, pairs):
+        """The flat group of this step's small parameters (built once for a given set)."""
+        small = [v for _, v in pairs if v.data.size <= SMALL_PARAMETER]
+        if len(small) < 2:
+            return None
+        key = tuple(id(v) for v in small)
+        if self._group is None or self._group.key != key:
+            if len({v.data.dtype for v in small}) != 1:
+                return None
+            self._group = _FlatGroup(self, small, key)
+        return self._group
 
     def _clip(self, grads):
         if self.clipnorm:
@@ -249,6 +275,20 @@ class Optimizer:
             slots[f"_scratch{i}"] = np.empty_like(w)
         self._variables.append(variable)
         self._slots[id(variable)] = slots
+
+    def _slot_views(self, variable, slots):
+        """Register ``slots`` (views into a group's arrays) as ``variable``'s state, keeping
+        the values it already had."""
+        old = self._slots.get(id(variable))
+        for name in self.slot_names:
+            if old is not None:
+                slots[name][...] = old[name]
+        if old is None:
+            self._build_slots(variable)
+            old = self._slots[id(variable)]
+            for name in self.slot_names:
+                slots[name][...] = old[name]
+        old.update({name: slots[name] for name in self.slot_names})
 
     def initial_slot(self, name, w):
         """The starting value of state ``name`` for a weight ``w`` (zeros by default)."""
@@ -317,3 +357,39 @@ class Optimizer:
 
     def __repr__(self):
         return f"{type(self).__name__}(learning_rate={self._learning_rate!r})"
+
+
+class _FlatGroup:
+    """Small parameters updated as one flat array: gradients and values are copied in,
+    updated with one ``update_step``, and the values copied back. The parameters' arrays
+    keep their identity; their optimizer state becomes views into the group's arrays."""
+
+    def __init__(self, optimizer, variables, key):
+        self.key = key
+        self.variables = variables
+        self.members = set(key)
+        sizes = [v.data.size for v in variables]
+        bounds = np.cumsum([0, *sizes])
+        self.spans = {id(v): (int(a), int(b)) for v, a, b in zip(variables, bounds, bounds[1:])}
+        dtype = variables[0].data.dtype
+        total = int(bounds[-1])
+        self.g = np.zeros(total, dtype)
+        self.w = np.empty(total, dtype)
+        self.slots = {name: np.zeros(total, dtype) for name in optimizer.slot_names}
+        for i in range(optimizer.scratch_buffers):
+            self.slots[f"_scratch{i}"] = np.empty(total, dtype)
+        for v in variables:
+            a, b = self.spans[id(v)]
+            views = {name: arr[a:b].reshape(v.data.shape) for name, arr in self.slots.items()
+                     if not name.startswith("_")}
+            optimizer._slot_views(v, views)
+
+    def gather(self, variable, grad):
+        a, b = self.spans[id(variable)]
+        self.g[a:b] = grad.reshape(-1)
+        self.w[a:b] = variable.data.reshape(-1)
+
+    def scatter(self):
+        for v in self.variables:
+            a, b = self.spans[id(v)]
+            v.data[...] = self.w[a:b].reshape(v.data.shape)

@@ -11,6 +11,7 @@ import torch
 
 import glassnet as gn
 from glassnet import optim
+from glassnet.optim import optimizer as optimizer_module
 
 STEPS = 20
 SHAPES = [(4, 3), (3,)]
@@ -147,6 +148,19 @@ def test_keras_default_epsilon_formulas(make, formula):
     for i, w in enumerate(_initial()):
         expected = formula(w.astype(np.float64), [step[i] for step in grads])
         np.testing.assert_allclose(ours[i], expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", TORCH_CASES)
+def test_small_parameters_grouped_update_exactly_as_one_by_one(name, monkeypatch):
+    cls, lr, kwargs, _ = TORCH_CASES[name]
+    grads = _gradients()
+    grouped, opt = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
+    assert opt._group is not None
+    monkeypatch.setattr(optimizer_module, "SMALL_PARAMETER", 0)
+    separate, opt = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
+    assert opt._group is None
+    for a, b in zip(grouped, separate):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_keras_defaults():

@@ -145,7 +145,7 @@ class BinaryCrossEntropyWithLogits(Function):
     def forward(self, z, y):
         self.z, self.y = z, y
         elementwise = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-        return _reduce(_sample_mean_array(elementwise), self.reduction)
+        return _reduce_elementwise(elementwise, self.reduction)
 
     def backward(self, gy):
         need_z, need_y = self.needs_input_grad
@@ -172,7 +172,7 @@ class BinaryCrossEntropy(Function):
         self.p = p = np.clip(p, EPSILON, 1 - EPSILON)
         self.y = y
         elementwise = -(y * np.log(p) + (1 - y) * np.log1p(-p))
-        return _reduce(_sample_mean_array(elementwise), self.reduction)
+        return _reduce_elementwise(elementwise, self.reduction)
 
     def backward(self, gy):
         need_p, need_y = self.needs_input_grad
@@ -184,8 +184,14 @@ class BinaryCrossEntropy(Function):
         )
 
 
-def _sample_mean_array(elementwise):
-    return elementwise.mean(axis=-1) if elementwise.ndim >= 2 else elementwise
+def _reduce_elementwise(elementwise, reduction):
+    """Per-sample means over the last axis, reduced; the mean of equal-sized per-sample
+    means is the mean of everything, taken in one pass."""
+    if reduction == "mean":
+        return np.asarray(elementwise.sum() / elementwise.size)
+    per_sample = elementwise.sum(axis=-1) / elementwise.shape[-1] if elementwise.ndim >= 2 \
+        else elementwise
+    return _reduce(per_sample, reduction)
 
 
 def _elementwise_grad(gy, shape, reduction):

@@ -50,18 +50,11 @@ def _run_torch(torch_fn, arrays, upstream):
     ]
 
 
-def numerical_grads(fn, arrays, upstream, eps=1e-6):
-    """Central differences of sum(fn(*arrays) * upstream) with respect to every input."""
-    arrays = [a.astype(np.float64).copy() for a in arrays]
-
-    def f():
-        with gn.no_grad():
-            out = fn(*[gn.tensor(a, dtype=np.float64) for a in arrays])
-        return float((out.numpy() * upstream).sum())
-
+def central_differences(f, arrays, eps=1e-6):
+    """d f / d a for each array ``a`` (perturbed in place), by central differences."""
     grads = []
     for a in arrays:
-        g = np.zeros_like(a)
+        g = np.zeros(a.shape)
         flat, gflat = a.reshape(-1), g.reshape(-1)
         for i in range(flat.size):
             orig = flat[i]
@@ -73,6 +66,18 @@ def numerical_grads(fn, arrays, upstream, eps=1e-6):
             gflat[i] = (plus - minus) / (2 * eps)
         grads.append(g)
     return grads
+
+
+def numerical_grads(fn, arrays, upstream, eps=1e-6):
+    """Central differences of sum(fn(*arrays) * upstream) with respect to every input."""
+    arrays = [a.astype(np.float64).copy() for a in arrays]
+
+    def f():
+        with gn.no_grad():
+            out = fn(*[gn.tensor(a, dtype=np.float64) for a in arrays])
+        return float((out.numpy() * upstream).sum())
+
+    return central_differences(f, arrays, eps)
 
 
 def check_op(fn, torch_fn, shapes, *, low=-2.0, high=2.0, kinks=(), seed=0,
@@ -126,20 +131,7 @@ def _layer_fd_grads(layer, arrays, multi, upstream, training, eps=1e-6):
             out = layer(arrays if multi else arrays[0], training=training)
         return float((out.numpy() * upstream).sum())
 
-    grads = []
-    for a in [*arrays, *(p.data for p in layer.trainable_weights)]:
-        g = np.zeros(a.shape)
-        flat, gflat = a.reshape(-1), g.reshape(-1)
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
-            plus = f()
-            flat[i] = orig - eps
-            minus = f()
-            flat[i] = orig
-            gflat[i] = (plus - minus) / (2 * eps)
-        grads.append(g)
-    return grads
+    return central_differences(f, [*arrays, *(p.data for p in layer.trainable_weights)], eps)
 
 
 def _layer_analytic_grads(layer, arrays, multi, upstream, training, dtype):

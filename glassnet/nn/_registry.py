@@ -29,3 +29,19 @@ def snake_case(name):
             out.append("_")
         out.append(c.lower())
     return "".join(out)
+
+
+class Configurable:
+    """Base of small objects described by their arguments: ``get_config`` returns them,
+    ``from_config`` rebuilds the object, ``repr`` shows them."""
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from glassnet import backend
-from glassnet.nn._registry import lookup, snake_case
+from glassnet.nn._registry import Configurable, lookup, snake_case
 
 
 def compute_fans(shape):
@@ -28,22 +28,11 @@ def compute_fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``initializer(shape, dtype)`` returns a NumPy array."""
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class _Seeded(Initializer):

@@ -8,7 +8,7 @@ regularized weight, recomputed from the current values each time it is read.
 from __future__ import annotations
 
 from glassnet.autograd import ops
-from glassnet.nn._registry import lookup
+from glassnet.nn._registry import Configurable, lookup
 
 
 def _check_factor(value, name, cls):
@@ -18,22 +18,11 @@ def _check_factor(value, name, cls):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``regularizer(weight)`` returns a scalar tensor."""
 
     def __call__(self, x):
         raise NotImplementedError
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):

@@ -140,7 +140,7 @@ class Model(Layer):
 
     def _require_compiled(self, what):
         if not self.compiled:
-            raise RuntimeError(f"You must call compile() before {what}(): the model needs an "
+            raise ValueError(f"You must call compile() before {what}(): the model needs an "
                                f"optimizer and a loss, e.g. model.compile(optimizer='adam', "
                                f"loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
         if self._compiled_loss is None:

@@ -53,7 +53,7 @@ def test_integer_labels_with_a_categorical_loss_suggest_the_fix():
 
 def test_fit_before_compile_batch_size_and_validation_split():
     model = keras.Sequential([layers.Dense(3, input_shape=(6,))])
-    with pytest.raises(RuntimeError, match=r"You must call compile\(\) before fit\(\)"):
+    with pytest.raises(ValueError, match=r"You must call compile\(\) before fit\(\)"):
         model.fit(X, Y, verbose=0)
     model = compiled()
     for bad in (0, -4, 2.5):

@@ -16,6 +16,7 @@ from glassnet.autograd.ops.activation import (
     tanh,
 )
 from glassnet.autograd.ops.arithmetic import add, div, linear, matmul, mul, neg, pow, sub
+from glassnet.autograd.ops.convolution import conv2d, conv2d_transpose
 from glassnet.autograd.ops.dropout import dropout
 from glassnet.autograd.ops.elementwise import (
     abs,
@@ -48,6 +49,7 @@ from glassnet.autograd.ops.loss import (
     sparse_categorical_crossentropy,
 )
 from glassnet.autograd.ops.normalization import standardize
+from glassnet.autograd.ops.pooling import avg_pool2d, max_pool2d
 from glassnet.autograd.ops.reduction import (
     argmax,
     argmin,
@@ -77,7 +79,8 @@ from glassnet.autograd.ops.shape import (
 )
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "binary_crossentropy", "broadcast_to", "cast",
+    "abs", "add", "argmax", "argmin", "avg_pool2d", "conv2d", "conv2d_transpose", "max_pool2d",
+    "binary_crossentropy", "broadcast_to", "cast",
     "categorical_crossentropy", "clip", "concat", "concatenate", "cos", "div", "dropout", "elu",
     "equal", "exp", "expand", "expand_dims", "flatten", "gelu", "getitem", "greater",
     "greater_equal", "hinge", "leaky_relu", "less", "less_equal", "linear", "log",

@@ -4,6 +4,7 @@ name is answered with the list of known ones (and the closest match)."""
 from __future__ import annotations
 
 import difflib
+import re
 
 
 def lookup(table, name, kind, known=None):
@@ -22,13 +23,10 @@ def lookup(table, name, kind, known=None):
 
 
 def snake_case(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and (not name[i - 1].isupper() or
-                                  (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
+    """Keras's layer-name rule: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` ->
+    ``max_pooling2d``, ``BatchNormalization`` -> ``batch_normalization``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Configurable:

@@ -2,6 +2,13 @@
 
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.activation import ELU, LeakyReLU, ReLU, Softmax
+from glassnet.nn.layers.convolutional import (
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+)
 from glassnet.nn.layers.core import (
     Activation,
     Dense,
@@ -15,9 +22,28 @@ from glassnet.nn.layers.core import (
 )
 from glassnet.nn.layers.merge import Add, Concatenate
 from glassnet.nn.layers.normalization import BatchNormalization, LayerNormalization
+from glassnet.nn.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from glassnet.nn.layers.reshaping import Cropping2D, SpatialDropout2D, UpSampling2D, ZeroPadding2D
 
 __all__ = [
-    "ELU", "Activation", "Add", "BatchNormalization", "Concatenate", "Dense", "Dropout",
-    "Flatten", "Input", "InputLayer", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
-    "Permute", "ReLU", "Reshape", "Softmax",
+    "ELU", "Activation", "Add", "AveragePooling1D", "AveragePooling2D", "BatchNormalization",
+    "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Cropping2D", "Dense",
+    "DepthwiseConv2D", "Dropout", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Lambda", "Layer",
+    "LayerNormalization", "LeakyReLU", "MaxPooling1D", "MaxPooling2D", "Permute", "ReLU",
+    "Reshape", "SeparableConv2D", "Softmax", "SpatialDropout2D", "UpSampling2D",
+    "ZeroPadding2D", "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D", "AvgPool1D",
 ]
+# Keras's short aliases
+Convolution2D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = (Conv2D, MaxPooling2D,
+                                                             AveragePooling2D, MaxPooling1D,
+                                                             AveragePooling1D)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet import optim
+from glassnet import backend, optim
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.nn import layer as layer_module
 from glassnet.nn.layer import Layer
@@ -284,6 +284,7 @@ class Model(Layer):
             callbacks, model=self, add_history=True, add_progbar=bool(verbose),
             verbose=verbose, epochs=epochs, steps=train.steps)
         params = self.trainable_weights
+        backend.keep_freed_memory()
         self._regularized = any(p.regularizer is not None for p in self.weights) or any(
             layer.activity_regularizer is not None for layer in self._all_layers())
         self.stop_training = False

@@ -9,8 +9,8 @@ im2col: a strided view of xp with shape (N, OH, OW, KH, KW, C) holds every windo
 copying; reshaping it to (N*OH*OW, KH*KW*C) makes the one copy, and the convolution is then
 one matrix product with the kernel reshaped to (KH*KW*C, F). Backward:
     dw = cols.T @ dy                       (one GEMM)
-    dcols = dy @ w.T, then each kernel offset (i, j) adds its slice of dcols back onto the
-    input positions it read: KH*KW strided additions, never a loop over pixels.
+    dx: each kernel offset (i, j) adds dy @ w[i, j].T back onto the input positions it read:
+    KH*KW small GEMMs and strided additions, never a loop over pixels.
 Groups split C and F into equal parts; each part is an independent convolution, computed
 together as one batched matrix product.
 """
@@ -107,23 +107,29 @@ def conv_weight_grad(cols, gy, w_shape, groups, out=None):
 
 
 def conv_input_grad(gy, w, geom, x_shape):
-    """dL/dx: each kernel offset scatters its share of dy @ w.T back onto the input."""
+    """dL/dx: each kernel offset (i, j) adds dy @ w[i, j].T onto the input positions it read.
+
+    One GEMM per offset rather than one GEMM into a (N*OH*OW, KH*KW*C) array: each product is
+    contiguous and small enough to stay in cache while it is added to its strided slice
+    (the single large array thrashed the cache: 17 ms against 2 ms at batch 128).
+    """
     kh, kw, cg, f = w.shape
     n, h, wd, c = x_shape
     oh, ow = gy.shape[1], gy.shape[2]
     gy2 = gy.reshape(-1, f)
+    (pt, pb), (pl, pr) = geom.pads
+    dxp = np.zeros((n, h + pt + pb, wd + pl + pr, c), dtype=gy.dtype)
     if geom.groups == 1:
-        dcols = (gy2 @ w.reshape(kh * kw * c, f).T).reshape(n, oh, ow, kh, kw, c)
+        for i, j, where in geom.offsets(kh, kw, oh, ow):
+            dxp[where] += (gy2 @ w[i, j].T).reshape(n, oh, ow, c)
     else:
         g = geom.groups
         gy_g = gy2.reshape(-1, g, f // g).transpose(1, 0, 2)
         d = gy_g @ np.swapaxes(_grouped_kernel(w, g), 1, 2)  # (G, M, KH*KW*Cg)
         dcols = d.reshape(g, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6) \
             .reshape(n, oh, ow, kh, kw, c)
-    (pt, pb), (pl, pr) = geom.pads
-    dxp = np.zeros((n, h + pt + pb, wd + pl + pr, c), dtype=gy.dtype)
-    for i, j, where in geom.offsets(kh, kw, oh, ow):
-        dxp[where] += dcols[:, :, :, i, j, :]
+        for i, j, where in geom.offsets(kh, kw, oh, ow):
+            dxp[where] += dcols[:, :, :, i, j, :]
     return dxp[:, pt:pt + h, pl:pl + wd, :]
 
 
@@ -133,19 +139,29 @@ def _grad_out(tensor):
 
 
 class Conv2D(Function):
-    """y = conv(x, w) + b, channels-last; see the module docstring for the formulas."""
+    """y = conv(x, w) + b, channels-last; see the module docstring for the formulas.
 
-    def __init__(self, geom):
-        self.geom = geom
+    With ``relu=True`` the rectifier is applied in place, y = max(conv + b, 0), and its
+    gradient (dy where y > 0) folded into backward: on activations of megabytes, one array and
+    two passes over memory fewer than a separate relu op.
+    """
+
+    def __init__(self, geom, relu=False):
+        self.geom, self.relu = geom, relu
 
     def forward(self, x, w, b=None):
         self.x_shape, self.w = x.shape, w
         y, self.cols = conv_forward(x, w, self.geom)
         if b is not None:
             y += b
+        if self.relu:
+            np.maximum(y, 0, out=y)
+            self.y = y
         return y
 
     def backward(self, gy):
+        if self.relu:
+            gy = gy * (self.y > 0)
         need = self.needs_input_grad
         gx = conv_input_grad(gy, self.w, self.geom, self.x_shape) if need[0] else None
         gw = conv_weight_grad(self.cols, gy, self.w.shape, self.geom.groups,
@@ -208,8 +224,10 @@ def resolve_padding(padding, size_hw, kernel_hw, strides, dilation):
     return pads
 
 
-def conv2d(x, w, b=None, strides=1, padding="valid", dilation=1, groups=1) -> Tensor:
-    """2-D convolution, channels-last: x (N, H, W, C), w (KH, KW, C/groups, F), b (F,).
+def conv2d(x, w, b=None, strides=1, padding="valid", dilation=1, groups=1,
+           relu=False) -> Tensor:
+    """2-D convolution, channels-last: x (N, H, W, C), w (KH, KW, C/groups, F), b (F,);
+    ``relu=True`` fuses max(., 0) into the same op.
 
     >>> import glassnet
     >>> y = conv2d(glassnet.ones(1, 4, 4, 1), glassnet.ones(3, 3, 1, 2))
@@ -238,7 +256,7 @@ def conv2d(x, w, b=None, strides=1, padding="valid", dilation=1, groups=1) -> Te
         raise ValueError(f"conv2d: a kernel of {kh}x{kw} (dilation {dilation}) does not fit "
                          f"an input of {x.shape[1]}x{x.shape[2]} with padding {pads}")
     inputs = (x, w) if b is None else (x, w, constant(b, like=w))
-    return Conv2D(geom)(*inputs)
+    return Conv2D(geom, relu)(*inputs)
 
 
 def conv2d_transpose(x, w, b=None, strides=1, padding="valid", dilation=1,

@@ -149,9 +149,10 @@ class _Conv(Layer):
 
     def call(self, inputs):
         x = self._to_nhwc(inputs)
+        fuse = self.activation is activations_module.relu
         y = ops.conv2d(x, self.kernel, self.bias, self.strides, self.padding,
-                       self.dilation_rate, self.groups)
-        return self._from_nhwc(self.activation(y))
+                       self.dilation_rate, self.groups, relu=fuse)
+        return self._from_nhwc(y if fuse else self.activation(y))
 
     def get_config(self):
         return {

@@ -195,5 +195,10 @@ class GeneratorBatches:
 
 
 def is_generator_like(x):
-    return isinstance(x, Sequence) or (hasattr(x, "__next__") or (
-        hasattr(x, "__iter__") and not isinstance(x, (np.ndarray, list, tuple, dict))))
+    """A Sequence, an iterator, or an iterable that is not array data (anything with
+    ``__array__``, such as a pandas DataFrame or a glassnet Tensor, is array data)."""
+    if isinstance(x, Sequence) or hasattr(x, "__next__"):
+        return True
+    if hasattr(x, "__array__") or isinstance(x, (np.ndarray, list, tuple, dict)):
+        return False
+    return hasattr(x, "__iter__")

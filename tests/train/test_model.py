@@ -228,3 +228,23 @@ def test_glassnet_tensor_inputs_and_direct_call():
     model = mlp()
     y = model(gn.tensor(X[:2]))
     assert isinstance(y, gn.Tensor) and y.shape == (2, 2)
+
+
+def test_array_likes_are_data_not_generators():
+    class Frame:  # what a pandas DataFrame offers: iteration over columns, and __array__
+        def __init__(self, a):
+            self.a = a
+
+        def __iter__(self):
+            return iter(range(self.a.shape[1]))
+
+        def __array__(self, dtype=None, copy=None):
+            return self.a
+
+        def __len__(self):
+            return len(self.a)
+
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(Frame(X), Y, epochs=1, verbose=0)
+    assert model.predict(gn.tensor(X[:3]), verbose=0).shape == (3, 2)

@@ -202,3 +202,30 @@ def is_generator_like(x):
     if hasattr(x, "__array__") or isinstance(x, (np.ndarray, list, tuple, dict)):
         return False
     return hasattr(x, "__iter__")
+
+
+def subset(batches, part, batch_size, shuffle=False, steps=None):
+    ys = None if batches.ys is None else [y[part] for y in batches.ys]
+    sw = None if batches.sw is None else batches.sw[part]
+    return ArrayBatches([x[part] for x in batches.xs], ys, sw, batch_size, shuffle, steps)
+
+
+def with_class_weight(batches, class_weight):
+    """Fold a {class: weight} mapping into per-sample weights (labels or one-hot rows)."""
+    if not isinstance(batches, ArrayBatches) or batches.ys is None:
+        raise ValueError("class_weight needs array inputs with targets y")
+    y = batches.ys[0]
+    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y))
+    labels = np.round(labels).astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    if missing:
+        raise ValueError(f"class_weight has no weight for class(es) {missing}")
+    lookup = np.zeros(int(max(max(class_weight), labels.max())) + 1, np.float32)
+    for k, w in class_weight.items():
+        lookup[int(k)] = w
+    weights = lookup[labels]
+    if batches.sw is not None:
+        weights = weights * batches.sw
+    return ArrayBatches(batches.xs, batches.ys, weights, batches.batch_size, batches.shuffle,
+                        batches.steps)
+

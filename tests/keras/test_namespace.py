@@ -29,7 +29,9 @@ def test_import_styles_reach_the_real_classes():
     assert mnist.load_data is load_data and callable(fashion_mnist.load_data)
     from glassnet.keras.utils import normalize, plot_model, set_random_seed, to_categorical
     assert all(callable(f) for f in (normalize, plot_model, set_random_seed, to_categorical))
-    assert importlib.import_module("glassnet.keras.preprocessing")  # filled by the data work
+    from glassnet.keras.preprocessing.sequence import pad_sequences
+    assert pad_sequences is keras.utils.pad_sequences is glassnet.data.pad_sequences
+    assert importlib.import_module("glassnet.keras.preprocessing")
 
 
 def test_a_keras_tutorial_verbatim():

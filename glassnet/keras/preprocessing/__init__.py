@@ -1,2 +1,6 @@
-"""``keras.preprocessing``: image and sequence preprocessing arrive with the data
-preprocessing work; until then this namespace is empty."""
+"""``keras.preprocessing``: ``sequence.pad_sequences`` now; image preprocessing
+(``ImageDataGenerator`` and friends) comes with the image augmentation work."""
+
+from glassnet.keras.preprocessing import sequence
+
+__all__ = ["sequence"]

@@ -2,8 +2,16 @@
 
 from glassnet.backend import seed as set_random_seed
 from glassnet.data import PyDataset, Sequence, normalize, pad_sequences, to_categorical
+from glassnet.data.image_generator import (
+    array_to_img,
+    image_dataset_from_directory,
+    img_to_array,
+    load_img,
+    save_img,
+)
 from glassnet.datasets import get_file
 from glassnet.train.plot import plot_model
 
-__all__ = ["PyDataset", "Sequence", "get_file", "normalize", "pad_sequences", "plot_model",
-           "set_random_seed", "to_categorical"]
+__all__ = ["PyDataset", "Sequence", "array_to_img", "get_file", "image_dataset_from_directory",
+           "img_to_array", "load_img", "normalize", "pad_sequences", "plot_model",
+           "save_img", "set_random_seed", "to_categorical"]

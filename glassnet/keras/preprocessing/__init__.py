@@ -1,6 +1,7 @@
-"""``keras.preprocessing``: ``sequence.pad_sequences`` now; image preprocessing
-(``ImageDataGenerator`` and friends) comes with the image augmentation work."""
+"""``keras.preprocessing``: ``image`` (ImageDataGenerator and the Pillow helpers) and
+``sequence`` (pad_sequences)."""
 
-from glassnet.keras.preprocessing import sequence
+from glassnet.data.image_generator import image_dataset_from_directory
+from glassnet.keras.preprocessing import image, sequence
 
-__all__ = ["sequence"]
+__all__ = ["image", "image_dataset_from_directory", "sequence"]

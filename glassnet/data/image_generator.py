@@ -1,0 +1,454 @@
+"""Keras's image pipeline: ``ImageDataGenerator`` (augment on the fly), ``flow`` over arrays,
+``flow_from_directory`` and ``image_dataset_from_directory`` over folders of class
+subfolders, and the Pillow helpers ``load_img``, ``img_to_array``, ``array_to_img``,
+``save_img``.
+
+Each batch draws its transform parameters per image and applies them together: one
+resampling call for the whole batch (``image.batch_affine_transform``), flips and brightness
+as array operations.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+
+import numpy as np
+
+from glassnet import backend
+from glassnet.data import image
+from glassnet.data.sequence import Sequence
+from glassnet.data.utils import to_categorical
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff", ".gif")
+COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+
+
+def _pil():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError("loading and saving images needs Pillow: "
+                          "pip install 'glassnet[images]'") from None
+    return Image
+
+
+def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
+             keep_aspect_ratio=False):
+    """A PIL image from ``path``, converted to ``color_mode`` ("grayscale", "rgb", "rgba")
+    and resized to ``target_size`` (height, width) if given."""
+    Image = _pil()
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"load_img: color_mode must be one of {sorted(COLOR_MODES)}. "
+                         f"Received: {color_mode!r}")
+    with open(os.fspath(path), "rb") as f:
+        img = Image.open(f)
+        img.load()
+    img = img.convert(COLOR_MODES[color_mode])
+    if target_size is not None:
+        resample = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR,
+                    "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}[interpolation]
+        size = (int(target_size[1]), int(target_size[0]))
+        if img.size != size:
+            img = img.resize(size, resample)
+    return img
+
+
+def img_to_array(img, dtype="float32"):
+    """An (H, W, C) array of the image's pixel values (0-255)."""
+    array = np.asarray(img, dtype=dtype)
+    return array[..., None] if array.ndim == 2 else array
+
+
+def array_to_img(x, scale=True):
+    """A PIL image from an (H, W, C) array; ``scale`` maps its range onto 0-255."""
+    Image = _pil()
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[-1] not in (1, 3, 4):
+        raise ValueError(f"array_to_img: expected (height, width, 1, 3 or 4 channels); "
+                         f"received shape {x.shape}")
+    if scale:
+        x = x - x.min()
+        top = x.max()
+        x = x / top * 255 if top > 0 else x
+    x = np.clip(np.rint(x), 0, 255).astype(np.uint8)
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[x.shape[-1]]
+    return Image.fromarray(x[..., 0] if mode == "L" else x, mode)
+
+
+def save_img(path, x, file_format=None, scale=True):
+    """Write an (H, W, C) array as an image file (format from the extension)."""
+    array_to_img(x, scale=scale).save(os.fspath(path), format=file_format)
+
+
+def _range(value, name, low_ok=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"ImageDataGenerator: {name} must be a non-negative number. "
+                         f"Received: {name}={value!r}")
+    return value
+
+
+class ImageDataGenerator:
+    """Random augmentation and normalization of image batches, with Keras's arguments.
+
+    Augmentation: rotation_range (degrees), width/height_shift_range (fraction of the size if
+    below 1, else pixels), shear_range (degrees), zoom_range (z or [low, high]; zooms drawn
+    independently for rows and columns), channel_shift_range, brightness_range, horizontal
+    and vertical flips, fill_mode and cval. Normalization (``standardize``): the
+    preprocessing_function, rescale, sample-wise and feature-wise centering and std scaling
+    (feature-wise needs ``fit``), ZCA whitening. ``validation_split`` with
+    ``subset="training"/"validation"`` in ``flow`` and ``flow_from_directory``.
+    """
+
+    def __init__(self, featurewise_center=False, samplewise_center=False,
+                 featurewise_std_normalization=False, samplewise_std_normalization=False,
+                 zca_whitening=False, zca_epsilon=1e-6, rotation_range=0,
+                 width_shift_range=0.0, height_shift_range=0.0, brightness_range=None,
+                 shear_range=0.0, zoom_range=0.0, channel_shift_range=0.0,
+                 fill_mode="nearest", cval=0.0, horizontal_flip=False, vertical_flip=False,
+                 rescale=None, preprocessing_function=None, data_format=None,
+                 validation_split=0.0, interpolation_order=1, dtype="float32"):
+        self.rotation_range = _range(rotation_range, "rotation_range")
+        self.width_shift_range = width_shift_range
+        self.height_shift_range = height_shift_range
+        self.shear_range = _range(shear_range, "shear_range")
+        self.channel_shift_range = _range(channel_shift_range, "channel_shift_range")
+        if np.isscalar(zoom_range):
+            zoom_range = [1 - zoom_range, 1 + zoom_range]
+        zoom_range = [float(v) for v in zoom_range]
+        if len(zoom_range) != 2 or min(zoom_range) <= 0 or zoom_range[0] > zoom_range[1]:
+            raise ValueError(f"ImageDataGenerator: zoom_range must be a float in [0, 1) or a "
+                             f"pair [low, high] with 0 < low <= high. Received: "
+                             f"zoom_range={zoom_range}")
+        self.zoom_range = zoom_range
+        if brightness_range is not None and (len(brightness_range) != 2 or
+                                             min(brightness_range) < 0):
+            raise ValueError(f"ImageDataGenerator: brightness_range must be a pair of "
+                             f"non-negative factors. Received: {brightness_range}")
+        self.brightness_range = brightness_range
+        if fill_mode not in image.FILL_MODES:
+            raise ValueError(f"ImageDataGenerator: fill_mode must be one of "
+                             f"{image.FILL_MODES}. Received: {fill_mode!r}")
+        if data_format not in (None, "channels_last"):
+            raise ValueError("ImageDataGenerator: only channels_last data is supported")
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"ImageDataGenerator: validation_split must be in [0, 1). "
+                             f"Received: {validation_split}")
+        self.fill_mode, self.cval = fill_mode, cval
+        self.horizontal_flip, self.vertical_flip = horizontal_flip, vertical_flip
+        self.featurewise_center = featurewise_center
+        self.featurewise_std_normalization = featurewise_std_normalization
+        self.samplewise_center = samplewise_center
+        self.samplewise_std_normalization = samplewise_std_normalization
+        self.zca_whitening, self.zca_epsilon = zca_whitening, zca_epsilon
+        self.rescale, self.preprocessing_function = rescale, preprocessing_function
+        self.validation_split = validation_split
+        self.interpolation_order, self.dtype = interpolation_order, np.dtype(dtype)
+        self.mean = self.std = self.zca_whitening_matrix = None
+
+    # -- statistics --------------------------------------------------------------------
+    def fit(self, x, augment=False, rounds=1, seed=None):
+        """Compute the feature-wise mean, std and ZCA matrix of ``x`` (N, H, W, C)."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 4:
+            raise ValueError(f"ImageDataGenerator.fit: expected (batch, height, width, "
+                             f"channels); received shape {x.shape}")
+        if augment:
+            rng = np.random.default_rng(seed)
+            x = np.concatenate([self._augment(x, rng) for _ in range(rounds)])
+        self.mean = x.mean(axis=(0, 1, 2), keepdims=True)[0]
+        self.std = x.std(axis=(0, 1, 2), keepdims=True)[0]
+        if self.zca_whitening:
+            flat = x.reshape(len(x), -1)
+            flat = flat - flat.mean(axis=0)
+            u, s, _ = np.linalg.svd(flat.T @ flat / len(flat))
+            self.zca_whitening_matrix = (u * (1 / np.sqrt(s + self.zca_epsilon))) @ u.T
+        return self
+
+    def standardize(self, x):
+        """Normalize a batch (or one image) as configured."""
+        x = np.asarray(x, dtype=self.dtype)
+        if self.preprocessing_function is not None:
+            x = np.asarray(self.preprocessing_function(x), dtype=self.dtype)
+        if self.rescale:
+            x = x * self.dtype.type(self.rescale)
+        axes = tuple(range(x.ndim - 3, x.ndim))
+        if self.samplewise_center:
+            x = x - x.mean(axis=axes, keepdims=True)
+        if self.samplewise_std_normalization:
+            x = x / (x.std(axis=axes, keepdims=True) + 1e-6)
+        if self.featurewise_center or self.featurewise_std_normalization or self.zca_whitening:
+            if self.mean is None:
+                raise ValueError("ImageDataGenerator: featurewise normalization and ZCA "
+                                 "whitening need fit(x_train) first")
+        if self.featurewise_center:
+            x = x - self.mean
+        if self.featurewise_std_normalization:
+            x = x / (self.std + 1e-6)
+        if self.zca_whitening:
+            shape = x.shape
+            x = (x.reshape(-1, int(np.prod(shape[-3:]))) @ self.zca_whitening_matrix
+                 ).reshape(shape)
+        return x.astype(self.dtype, copy=False)
+
+    # -- random transforms -------------------------------------------------------------
+    def _shift(self, value, size, n, rng):
+        if not value:
+            return np.zeros(n)
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return rng.choice(np.asarray(value), n) * rng.choice([-1, 1], n)
+        if isinstance(value, (int, np.integer)) and value >= 1:
+            return rng.integers(-value, value + 1, n).astype(float)
+        return rng.uniform(-value, value, n) * (size if value < 1 else 1)
+
+    def get_random_transform(self, img_shape, seed=None, n=1, rng=None):
+        """Parameters for ``n`` images of ``img_shape`` (H, W, C), as arrays of length n."""
+        rng = rng or (np.random.default_rng(seed) if seed is not None else backend.generator())
+        h, w = img_shape[0], img_shape[1]
+        lo, hi = self.zoom_range
+        zoom = rng.uniform(lo, hi, (n, 2)) if (lo, hi) != (1.0, 1.0) else np.ones((n, 2))
+        return {
+            "theta": rng.uniform(-self.rotation_range, self.rotation_range, n)
+            if self.rotation_range else np.zeros(n),
+            "tx": self._shift(self.height_shift_range, h, n, rng),
+            "ty": self._shift(self.width_shift_range, w, n, rng),
+            "shear": rng.uniform(-self.shear_range, self.shear_range, n)
+            if self.shear_range else np.zeros(n),
+            "zx": zoom[:, 0], "zy": zoom[:, 1],
+            "flip_horizontal": (rng.random(n) < 0.5) & self.horizontal_flip,
+            "flip_vertical": (rng.random(n) < 0.5) & self.vertical_flip,
+            "channel_shift_intensity": rng.uniform(-self.channel_shift_range,
+                                                   self.channel_shift_range, n)
+            if self.channel_shift_range else np.zeros(n),
+            "brightness": rng.uniform(*self.brightness_range, n)
+            if self.brightness_range is not None else np.ones(n),
+        }
+
+    def apply_transform(self, x, params):
+        """Apply ``get_random_transform``'s parameters to a batch (N, H, W, C)."""
+        x = np.asarray(x, dtype=np.float64)
+        n = len(x)
+        matrices = np.stack([image.affine_matrix(params["theta"][i], params["tx"][i],
+                                                 params["ty"][i], params["shear"][i],
+                                                 params["zx"][i], params["zy"][i])
+                             for i in range(n)])
+        if not np.allclose(matrices, np.eye(3)):
+            x = image.batch_affine_transform(x, matrices, self.fill_mode, self.cval,
+                                             self.interpolation_order)
+        shift = params["channel_shift_intensity"]
+        if np.any(shift):
+            low = x.min(axis=(1, 2), keepdims=True)
+            high = x.max(axis=(1, 2), keepdims=True)
+            x = np.clip(x + shift[:, None, None, None], low, high)
+        x = np.where(params["flip_horizontal"][:, None, None, None], x[:, :, ::-1], x)
+        x = np.where(params["flip_vertical"][:, None, None, None], x[:, ::-1], x)
+        if np.any(params["brightness"] != 1):
+            x = x * params["brightness"][:, None, None, None]
+        return x
+
+    def _augment(self, x, rng):
+        return self.apply_transform(x, self.get_random_transform(x.shape[1:], n=len(x),
+                                                                 rng=rng))
+
+    def random_transform(self, x, seed=None):
+        """One image (H, W, C) or a batch, randomly transformed (seeded if ``seed``)."""
+        x = np.asarray(x)
+        single = x.ndim == 3
+        batch = x[None] if single else x
+        rng = np.random.default_rng(seed) if seed is not None else backend.generator()
+        out = self._augment(batch.astype(np.float64), rng)
+        return (out[0] if single else out).astype(self.dtype)
+
+    # -- iterators ---------------------------------------------------------------------
+    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
+             save_to_dir=None, save_prefix="", save_format="png", subset=None):
+        """Augmented batches of in-memory arrays: a ``Sequence`` for ``fit``."""
+        x = np.asarray(x)
+        if x.ndim != 4:
+            raise ValueError(f"flow: expected x of shape (batch, height, width, channels); "
+                             f"received {x.shape}")
+        arrays = {"x": x, "y": None if y is None else np.asarray(y),
+                  "w": None if sample_weight is None else np.asarray(sample_weight)}
+        for key in ("y", "w"):
+            if arrays[key] is not None and len(arrays[key]) != len(x):
+                raise ValueError(f"flow: x has {len(x)} samples but "
+                                 f"{'y' if key == 'y' else 'sample_weight'} has "
+                                 f"{len(arrays[key])}")
+        if subset is not None:
+            split = int(len(x) * self.validation_split)
+            if subset not in ("training", "validation") or split == 0:
+                raise ValueError("flow: subset needs validation_split > 0 and must be "
+                                 "'training' or 'validation'")
+            part = slice(None, split) if subset == "validation" else slice(split, None)
+            arrays = {k: None if v is None else v[part] for k, v in arrays.items()}
+        return ArrayImageIterator(self, arrays["x"], arrays["y"], arrays["w"], batch_size,
+                                  shuffle, seed)
+
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
+                            classes=None, class_mode="categorical", batch_size=32,
+                            shuffle=True, seed=None, save_to_dir=None, save_prefix="",
+                            save_format="png", follow_links=False, subset=None,
+                            interpolation="nearest", keep_aspect_ratio=False):
+        """Augmented batches of the images in ``directory``'s class subfolders (classes in
+        alphanumeric order, as Keras indexes them)."""
+        files, labels, class_indices = scan_directory(directory, classes, subset,
+                                                      self.validation_split, follow_links)
+        return DirectoryIterator(self, files, labels, class_indices, target_size, color_mode,
+                                 class_mode, batch_size, shuffle, seed, interpolation)
+
+
+class _ImageIterator(Sequence):
+    def __init__(self, generator, n, batch_size, shuffle, seed):
+        super().__init__()
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or \
+                batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer. Received: {batch_size!r}")
+        if n == 0:
+            raise ValueError("the image iterator has no samples")
+        self.generator, self.n, self.batch_size, self.shuffle = generator, n, batch_size, shuffle
+        self.rng = np.random.default_rng(seed) if seed is not None else backend.generator()
+        self._order()
+
+    def _order(self):
+        self.index = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+
+    def __len__(self):
+        return math.ceil(self.n / self.batch_size)
+
+    def on_epoch_end(self):
+        self._order()
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+        self.on_epoch_end()
+
+    def _transform(self, x):
+        g = self.generator
+        x = g._augment(x.astype(np.float64), self.rng) if g is not None else x
+        return g.standardize(x) if g is not None else x.astype(np.float32)
+
+    def _rows(self, i):
+        if not 0 <= i < len(self):
+            raise IndexError(f"batch {i} out of range for {len(self)} batches")
+        return self.index[i * self.batch_size:(i + 1) * self.batch_size]
+
+
+class ArrayImageIterator(_ImageIterator):
+    def __init__(self, generator, x, y, sample_weight, batch_size, shuffle, seed):
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        super().__init__(generator, len(x), batch_size, shuffle, seed)
+
+    def __getitem__(self, i):
+        rows = self._rows(i)
+        xb = self._transform(np.take(self.x, rows, axis=0))
+        if self.y is None:
+            return xb
+        out = (xb, np.take(self.y, rows, axis=0))
+        if self.sample_weight is not None:
+            out += (np.take(self.sample_weight, rows, axis=0),)
+        return out
+
+
+def scan_directory(directory, classes=None, subset=None, validation_split=0.0,
+                   follow_links=False):
+    """(files, labels, class_indices) of the images in ``directory``'s class subfolders.
+
+    Non-image files are skipped silently, unreadable images with a warning naming them.
+    With ``subset``, the first ``validation_split`` of each class's sorted files are the
+    validation part, as Keras splits them.
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(f"{directory} is not a directory")
+    if classes is None:
+        classes = sorted(d for d in os.listdir(directory)
+                         if os.path.isdir(os.path.join(directory, d)))
+    if not classes:
+        raise ValueError(f"{directory} has no class subfolders: put the images of each class "
+                         f"in a folder of their own (e.g. {directory}/cats/*.png, "
+                         f"{directory}/dogs/*.png)")
+    Image = _pil()
+    files, labels = [], []
+    for k, name in enumerate(classes):
+        folder = os.path.join(directory, name)
+        found = []
+        for root, _, names in sorted(os.walk(folder, followlinks=follow_links)):
+            for fname in sorted(names):
+                if fname.lower().endswith(IMAGE_EXTENSIONS):
+                    found.append(os.path.join(root, fname))
+        readable = []
+        for path in found:
+            try:
+                with Image.open(path) as img:
+                    img.verify()
+                readable.append(path)
+            except Exception as err:  # any decoding failure: skip this file, say which
+                warnings.warn(f"skipping {path}: not a readable image ({err})", stacklevel=3)
+        if subset is not None:
+            split = int(math.floor(len(readable) * validation_split))
+            readable = readable[:split] if subset == "validation" else readable[split:]
+        files += readable
+        labels += [k] * len(readable)
+    if not files:
+        raise ValueError(f"{directory}: no readable images in the class folders {classes}")
+    return files, np.asarray(labels), {name: k for k, name in enumerate(classes)}
+
+
+class DirectoryIterator(_ImageIterator):
+    CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
+
+    def __init__(self, generator, files, labels, class_indices, target_size, color_mode,
+                 class_mode, batch_size, shuffle, seed, interpolation):
+        if class_mode not in self.CLASS_MODES:
+            raise ValueError(f"class_mode must be one of {self.CLASS_MODES}. Received: "
+                             f"{class_mode!r}")
+        if class_mode == "binary" and len(class_indices) != 2:
+            raise ValueError(f"class_mode='binary' needs exactly 2 classes; found "
+                             f"{len(class_indices)}: {sorted(class_indices)}")
+        self.filepaths, self.classes, self.class_indices = files, labels, class_indices
+        self.target_size, self.color_mode = tuple(target_size), color_mode
+        self.class_mode, self.interpolation = class_mode, interpolation
+        super().__init__(generator, len(files), batch_size, shuffle, seed)
+
+    @property
+    def samples(self):
+        return self.n
+
+    def __getitem__(self, i):
+        rows = self._rows(i)
+        xb = np.stack([img_to_array(load_img(self.filepaths[j], self.color_mode,
+                                             self.target_size, self.interpolation))
+                       for j in rows])  # decoding files is per file by nature
+        xb = self._transform(xb)
+        labels = self.classes[rows]
+        if self.class_mode == "categorical":
+            return xb, to_categorical(labels, len(self.class_indices))
+        if self.class_mode == "binary":
+            return xb, labels.astype(np.float32)
+        if self.class_mode == "sparse":
+            return xb, labels
+        if self.class_mode == "input":
+            return xb, xb
+        return xb
+
+
+def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
+                                 class_names=None, color_mode="rgb", batch_size=32,
+                                 image_size=(256, 256), shuffle=True, seed=None,
+                                 validation_split=None, subset=None, interpolation="bilinear"):
+    """Batches (images 0-255 float32, labels) from ``directory``'s class subfolders, like
+    Keras's function (a ``Sequence`` here, with ``class_names``)."""
+    if labels != "inferred":
+        raise ValueError("image_dataset_from_directory: only labels='inferred' is supported")
+    modes = {"int": "sparse", "categorical": "categorical", "binary": "binary", None: None}
+    if label_mode not in modes:
+        raise ValueError(f"label_mode must be one of {sorted(k for k in modes if k)} or None. "
+                         f"Received: {label_mode!r}")
+    files, labs, indices = scan_directory(directory, class_names, subset,
+                                          validation_split or 0.0)
+    iterator = DirectoryIterator(None, files, labs, indices, image_size, color_mode,
+                                 modes[label_mode], batch_size, shuffle, seed, interpolation)
+    iterator.class_names = sorted(indices, key=indices.get)
+    return iterator

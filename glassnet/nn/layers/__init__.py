@@ -32,6 +32,18 @@ from glassnet.nn.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from glassnet.nn.layers.preprocessing import (
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from glassnet.nn.layers.reshaping import Cropping2D, SpatialDropout2D, UpSampling2D, ZeroPadding2D
 
 __all__ = [
@@ -41,7 +53,9 @@ __all__ = [
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Lambda", "Layer",
     "LayerNormalization", "LeakyReLU", "MaxPooling1D", "MaxPooling2D", "Permute", "ReLU",
     "Reshape", "SeparableConv2D", "Softmax", "SpatialDropout2D", "UpSampling2D",
-    "ZeroPadding2D", "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D", "AvgPool1D",
+    "ZeroPadding2D", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop",
+    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
+    "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D", "AvgPool1D",
 ]
 # Keras's short aliases
 Convolution2D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = (Conv2D, MaxPooling2D,

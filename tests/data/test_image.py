@@ -91,3 +91,15 @@ def test_bad_input():
         image.crop(IMG, 5, 0, 6, 4)
     with pytest.raises(ValueError, match="interpolation must be 'nearest' or 'bilinear'"):
         image.resize(IMG, (4, 4), "bicubic")
+
+
+@pytest.mark.parametrize("fill_mode", ["nearest", "reflect", "constant", "wrap"])
+def test_batch_affine_matches_per_image_scipy_for_every_fill_mode(fill_mode):
+    batch = RNG.random((4, 7, 9, 2))
+    params = [(0.0, 0, 0, 1.0), (35.0, 3.5, -4, 1.0), (-60.0, 0, 6, 0.7), (10.0, -9, 2, 1.4)]
+    matrices = [image.affine_matrix(theta=t, tx=a, ty=b, zx=z, zy=z) for t, a, b, z in params]
+    together = image.batch_affine_transform(batch, matrices, fill_mode=fill_mode, cval=0.25)
+    for i, (t, a, b, z) in enumerate(params):
+        np.testing.assert_allclose(together[i], image.apply_affine_transform(
+            batch[i], theta=t, tx=a, ty=b, zx=z, zy=z, fill_mode=fill_mode, cval=0.25),
+            atol=1e-9, err_msg=f"image {i}")

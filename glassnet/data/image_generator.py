@@ -355,7 +355,8 @@ def scan_directory(directory, classes=None, subset=None, validation_split=0.0,
                    follow_links=False):
     """(files, labels, class_indices) of the images in ``directory``'s class subfolders.
 
-    Non-image files are skipped silently, unreadable images with a warning naming them.
+    Non-image files and unreadable images are skipped, each with a warning naming it
+    (hidden files such as .DS_Store silently).
     With ``subset``, the first ``validation_split`` of each class's sorted files are the
     validation part, as Keras splits them.
     """
@@ -376,8 +377,12 @@ def scan_directory(directory, classes=None, subset=None, validation_split=0.0,
         found = []
         for root, _, names in sorted(os.walk(folder, followlinks=follow_links)):
             for fname in sorted(names):
+                path = os.path.join(root, fname)
                 if fname.lower().endswith(IMAGE_EXTENSIONS):
-                    found.append(os.path.join(root, fname))
+                    found.append(path)
+                elif not fname.startswith("."):
+                    warnings.warn(f"skipping {path}: not an image file (expected one of "
+                                  f"{', '.join(IMAGE_EXTENSIONS)})", stacklevel=3)
         readable = []
         for path in found:
             try:

@@ -80,6 +80,14 @@ def test_batch_affine_gives_each_image_its_own_transform_in_one_call():
             batch[i], theta=t, tx=sx, ty=sy), atol=1e-9)
 
 
+def test_brightness_matches_pillows_enhancer():
+    from PIL import Image, ImageEnhance
+
+    for factor in (0.5, 1.3):
+        theirs = np.asarray(ImageEnhance.Brightness(Image.fromarray(IMG8)).enhance(factor))
+        np.testing.assert_allclose(image.adjust_brightness(IMG8, factor), theirs, atol=1)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match=r"expected an image \(height, width, channels\) or a "
                                          r"batch .*received shape \(5, 5\)"):

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -22,6 +23,14 @@ from glassnet.io.registry import resolve
 WEIGHTS_NAME = "model.weights.npz"
 OPTIMIZER_NAME = "optimizer.npz"
 MEMBERS = ("config.json", "metadata.json", WEIGHTS_NAME, OPTIMIZER_NAME)
+# Refuse archives that would expand beyond these (zip bombs): per member, and per
+# compression ratio (model weights compress by a few times at most, bombs by thousands).
+MAX_MEMBER_BYTES = 4 << 30
+MAX_COMPRESSION_RATIO = 200
+
+
+class UnsafeFileError(ValueError):
+    """A model or weights file that glassnet refuses to read (nothing in it was run)."""
 
 
 def _jsonable(value, where, argument=None):
@@ -140,9 +149,55 @@ def _weights_bytes(arrays):
     return buffer.getvalue()
 
 
+def _check_zip_members(archive, source, allowed=None):
+    """Refuse unexpected names (path traversal) and declared sizes or ratios that a genuine
+    file never has; returns the member infos."""
+    infos = archive.infolist()
+    for info in infos:
+        name = info.filename
+        if allowed is not None and name not in allowed:
+            raise UnsafeFileError(f"{source}: unexpected member '{name}' (a glassnet file holds "
+                                  f"only {', '.join(allowed)}); refused")
+        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/"):
+            raise UnsafeFileError(f"{source}: member name '{name}' points outside the "
+                                  f"archive; refused")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise UnsafeFileError(f"{source}: member '{name}' declares {info.file_size} bytes, "
+                                  f"over the {MAX_MEMBER_BYTES}-byte limit; refused")
+        ratio = info.file_size / info.compress_size if info.compress_size else 0
+        if ratio > MAX_COMPRESSION_RATIO:
+            raise UnsafeFileError(f"{source}: member '{name}' expands {ratio:.0f} times on "
+                                  f"reading (a zip bomb?); refused")
+    return infos
+
+
+def _read_member(archive, name, source):
+    """A member's bytes, reading no more than it declared (the declared size may lie)."""
+    info = archive.getinfo(name)
+    with archive.open(info) as f:
+        data = f.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise UnsafeFileError(f"{source}: member '{name}' holds more than the {info.file_size} "
+                              f"bytes it declares; refused")
+    return data
+
+
 def _read_arrays(data, what):
-    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-        return [npz[k] for k in sorted(npz.files)]
+    try:
+        inner = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ValueError(f"{what}: the weights are not a valid .npz archive") from None
+    with inner:
+        _check_zip_members(inner, what)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return [npz[k] for k in sorted(npz.files)]
+    except ValueError as err:
+        if "allow_pickle" in str(err):
+            raise UnsafeFileError(f"{what}: the weights contain pickled Python objects, which "
+                                  f"could run code when read; refused (weights must be plain "
+                                  f"numeric arrays)") from None
+        raise ValueError(f"{what}: unreadable weights ({err})") from None
 
 
 def save_weights(model, filepath):
@@ -162,6 +217,8 @@ def load_weights(model, filepath):
     filepath = os.fspath(filepath)
     if filepath.endswith(".weights.h5"):
         return _load_weights_h5(model, filepath)
+    if os.path.getsize(filepath) > MAX_MEMBER_BYTES:
+        raise UnsafeFileError(f"{filepath} is larger than {MAX_MEMBER_BYTES} bytes; refused")
     with open(filepath, "rb") as f:
         arrays = _read_arrays(f.read(), filepath)
     _assign_weights(model, arrays, filepath)
@@ -250,32 +307,56 @@ def _serialize_loss(loss):
 
 def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
     """A model saved by ``save_model``; only registered classes (and ``custom_objects``)
-    are built, nothing in the file is executed."""
+    are built, nothing in the file is executed, and files that could not have been written
+    by ``save_model`` (unexpected members, zip bombs, pickled arrays, truncation) are refused.
+
+    Loading draws no random numbers: the layers are built and their initial values replaced,
+    with the random generator's state restored afterwards, so a resumed fit shuffles as an
+    uninterrupted one would.
+    """
     filepath = os.fspath(filepath)
     try:
         archive = zipfile.ZipFile(filepath)
     except zipfile.BadZipFile:
         raise ValueError(f"{filepath} is not a glassnet .keras file (not a zip archive, or "
                          f"truncated)") from None
-    with archive:
-        names = archive.namelist()
-        for required in ("config.json", WEIGHTS_NAME):
-            if required not in names:
-                raise ValueError(f"{filepath} lacks {required}")
-        config = json.loads(archive.read("config.json"))
-        model = model_from_config(config, custom_objects)
-        weights = _read_arrays(archive.read(WEIGHTS_NAME), filepath)
-        _ensure_built(model, weights)
-        _assign_weights(model, weights, filepath)
-        if compile and "compile_config" in config:
-            from glassnet import optim
+    from glassnet import backend
 
-            cc = config["compile_config"]
-            model.compile(optimizer=optim.get(cc["optimizer"]), loss=cc["loss"],
-                          metrics=cc["metrics"], loss_weights=cc["loss_weights"])
-            if OPTIMIZER_NAME in names:
-                with np.load(io.BytesIO(archive.read(OPTIMIZER_NAME)), allow_pickle=False) as z:
-                    model.optimizer.load_state_dict({k.replace("__", "/"): z[k] for k in z.files})
+    rng_state = backend.generator().bit_generator.state
+    try:
+        with archive:
+            names = [i.filename for i in _check_zip_members(archive, filepath, MEMBERS)]
+            for required in ("config.json", WEIGHTS_NAME):
+                if required not in names:
+                    raise ValueError(f"{filepath} lacks {required}")
+            try:
+                config = json.loads(_read_member(archive, "config.json", filepath))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{filepath}: config.json is not valid JSON ({err})") from None
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:
+                raise ValueError(f"{filepath} is damaged or truncated ({err})") from None
+            model = model_from_config(config, custom_objects)  # registered classes only
+            try:
+                weights = _read_arrays(_read_member(archive, WEIGHTS_NAME, filepath), filepath)
+                optimizer_state = None
+                if OPTIMIZER_NAME in names:
+                    with np.load(io.BytesIO(_read_member(archive, OPTIMIZER_NAME, filepath)),
+                                 allow_pickle=False) as z:
+                        optimizer_state = {k.replace("__", "/"): z[k] for k in z.files}
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:
+                raise ValueError(f"{filepath} is damaged or truncated ({err})") from None
+            _ensure_built(model, weights)
+            _assign_weights(model, weights, filepath)
+            if compile and "compile_config" in config:
+                from glassnet import optim
+
+                cc = config["compile_config"]
+                model.compile(optimizer=optim.get(cc["optimizer"]), loss=cc["loss"],
+                              metrics=cc["metrics"], loss_weights=cc["loss_weights"])
+                if optimizer_state is not None:
+                    model.optimizer.load_state_dict(optimizer_state)
+    finally:
+        backend.generator().bit_generator.state = rng_state
     return model
 
 

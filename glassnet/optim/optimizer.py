@@ -313,11 +313,14 @@ class Optimizer:
     def _exported(self, variable, name):
         state = self._slots[id(variable)][name]
         scale = self.slot_scales.get(name, 1)
-        return state * scale if scale != 1 else state.copy()
+        # float64 makes the scale round trip (export, then load and divide) exact.
+        return state.astype(np.float64) * scale if scale != 1 else state.copy()
 
     def state_dict(self):
         """Plain arrays: ``iterations`` and ``"{variable index}/{slot}"``."""
         state = {"iterations": np.asarray(self.iterations)}
+        if self._pending_state:  # loaded, not yet applied to variables (no step since)
+            state.update({k: v for k, v in self._pending_state.items() if "/" in k})
         for i, v in enumerate(self._variables):
             for name in self.slot_names:
                 state[f"{i}/{name}"] = self._exported(v, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import backend, optim
+from glassnet import metrics as metrics_module
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.train import callbacks as callbacks_module
 from glassnet.train.compile_utils import CompiledLoss, CompiledMetrics
@@ -43,6 +44,11 @@ class Trainer:
         self._compiled_loss = None
         self._compiled_metrics = None
         self.compiled = True
+        # Resolve names now, so an unknown loss or metric fails at compile (as in Keras).
+        if loss is not None:
+            self._require_compiled("compile")
+        for spec in _named_metrics(metrics):
+            metrics_module.get(spec)
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -312,6 +318,15 @@ class Trainer:
         with no_grad():
             out = self(x, training=False)
         return [o.numpy() for o in out] if isinstance(out, list) else out.numpy()
+
+
+def _named_metrics(metrics):
+    """The metric names in a compile ``metrics`` argument (list, dict of lists, or one)."""
+    items = metrics.values() if isinstance(metrics, dict) else [metrics]
+    for item in items:
+        for spec in (item if isinstance(item, (list, tuple)) else [item]):
+            if isinstance(spec, str):
+                yield spec
 
 
 def _sum(terms):

@@ -124,6 +124,14 @@ class Model(Trainer, Layer):
 
         save_weights(self, filepath)
 
+    def export(self, filepath, format="onnx", **kwargs):  # noqa: A002 - Keras's name
+        """Export for another runtime; ``format="onnx"`` (the ``[onnx]`` extra)."""
+        if format != "onnx":
+            raise ValueError(f"export: only format='onnx' is supported. Received: {format!r}")
+        from glassnet.io import export_onnx
+
+        return export_onnx(self, filepath, **kwargs)
+
     def load_weights(self, filepath):
         from glassnet.io import load_weights
 

@@ -1,0 +1,280 @@
+"""ONNX export, built with the ``onnx`` package's helpers (the ``[onnx]`` extra).
+
+The exported graph keeps glassnet's channels-last layout: Flatten is a plain reshape of
+(H, W, C) in row-major order, exactly as glassnet flattens. Only the operators that ONNX
+defines on channels-first data (Conv, MaxPool, AveragePool) are wrapped in transposes.
+BatchNormalization is exported at inference as x * scale + shift with its moving statistics
+folded in. Layers without an ONNX form are reported together in one error.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from glassnet.autograd.ops.convolution import same_padding
+from glassnet.nn import activations
+from glassnet.nn import layers as L
+
+
+def _onnx():
+    try:
+        import onnx
+        from onnx import helper, numpy_helper
+    except ImportError:
+        raise ImportError("ONNX export needs the onnx package: pip install 'glassnet[onnx]'") \
+            from None
+    return onnx, helper, numpy_helper
+
+
+class _Builder:
+    def __init__(self, helper, numpy_helper):
+        self.helper, self.numpy_helper = helper, numpy_helper
+        self.nodes, self.initializers, self.count = [], [], 0
+
+    def name(self, base):
+        self.count += 1
+        return f"{base}_{self.count}"
+
+    def const(self, array, base="const"):
+        name = self.name(base)
+        self.initializers.append(self.numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def op(self, op_type, inputs, base=None, **attrs):
+        out = self.name(base or op_type.lower())
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attrs))
+        return out
+
+
+ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "elu": "Elu",
+               "selu": "Selu", "softplus": "Softplus", "exponential": "Exp"}
+
+
+def _activation(b, x, fn):
+    name = activations.serialize(fn)
+    if name == "linear":
+        return x
+    if name in ACTIVATIONS:
+        return b.op(ACTIVATIONS[name], [x])
+    if name == "softmax":
+        return b.op("Softmax", [x], axis=-1)
+    if name == "log_softmax":
+        return b.op("LogSoftmax", [x], axis=-1)
+    if name == "leaky_relu":
+        return b.op("LeakyRelu", [x], alpha=0.2)
+    if name in ("silu", "swish"):
+        return b.op("Mul", [x, b.op("Sigmoid", [x])])
+    raise NotImplementedError(f"activation '{name}'")
+
+
+def _nchw(b, x, rank):
+    return b.op("Transpose", [x], perm=[0, rank + 1, *range(1, rank + 1)])
+
+
+def _nhwc(b, x, rank):
+    return b.op("Transpose", [x], perm=[0, *range(2, rank + 2), 1])
+
+
+def _pads(layer, spatial, kernel, strides, dilation):
+    if layer.padding == "valid":
+        return [0] * (2 * len(spatial))
+    if layer.padding == "causal":
+        return [(kernel[0] - 1) * dilation[0], 0]
+    pairs = [same_padding(s, k, st, d) for s, k, st, d in zip(spatial, kernel, strides,
+                                                                dilation)]
+    return [p[0] for p in pairs] + [p[1] for p in pairs]
+
+
+def _conv(b, layer, x, in_shape):
+    rank = 1 if isinstance(layer, L.Conv1D) else 2
+    if layer.data_format != "channels_last":
+        raise NotImplementedError("channels_first convolution")
+    kernel = layer.kernel.numpy()
+    groups = layer.groups
+    if isinstance(layer, L.DepthwiseConv2D):
+        kh, kw, c, m = kernel.shape
+        kernel, groups = kernel.reshape(kh, kw, 1, c * m), c
+    w = b.const(np.moveaxis(kernel, [-1, -2], [0, 1]), "kernel")  # (F, C/g, *K)
+    inputs = [_nchw(b, x, rank), w]
+    if layer.bias is not None and not isinstance(layer, L.SeparableConv2D):
+        inputs.append(b.const(layer.bias.numpy(), "bias"))
+    spatial = in_shape[1:1 + rank]
+    y = b.op("Conv", inputs, kernel_shape=list(layer.kernel_size), strides=list(layer.strides),
+             dilations=list(layer.dilation_rate), group=groups,
+             pads=_pads(layer, spatial, layer.kernel_size, layer.strides, layer.dilation_rate))
+    if isinstance(layer, L.SeparableConv2D):
+        pw = b.const(np.moveaxis(layer.pointwise_kernel.numpy(), [-1, -2], [0, 1]), "pointwise")
+        bias = [b.const(layer.bias.numpy(), "bias")] if layer.bias is not None else []
+        y = b.op("Conv", [y, pw, *bias], kernel_shape=[1, 1])
+    return _activation(b, _nhwc(b, y, rank), layer.activation)
+
+
+def _pool(b, layer, x, in_shape):
+    rank = layer.rank
+    if layer.data_format != "channels_last":
+        raise NotImplementedError("channels_first pooling")
+    spatial = in_shape[1:1 + rank]
+    pads = _pads(layer, spatial, layer.pool_size, layer.strides, (1,) * rank)
+    is_max = isinstance(layer, (L.MaxPooling2D, L.MaxPooling1D))
+    attrs = {"kernel_shape": list(layer.pool_size), "strides": list(layer.strides),
+             "pads": pads}
+    if not is_max:
+        attrs["count_include_pad"] = 0  # Keras averages the real values only
+    y = b.op("MaxPool" if is_max else "AveragePool", [_nchw(b, x, rank)], **attrs)
+    return _nhwc(b, y, rank)
+
+
+def _layer(b, layer, xs, in_shapes):
+    """ONNX nodes for one layer call; returns the output name."""
+    x = xs[0]
+    if isinstance(layer, L.InputLayer) or isinstance(layer, (L.Dropout, L.SpatialDropout2D)):
+        return x
+    if isinstance(layer, L.Dense):
+        y = b.op("MatMul", [x, b.const(layer.kernel.numpy(), "kernel")])
+        if layer.bias is not None:
+            y = b.op("Add", [y, b.const(layer.bias.numpy(), "bias")])
+        return _activation(b, y, layer.activation)
+    if isinstance(layer, L.Activation):
+        return _activation(b, x, layer.activation)
+    if isinstance(layer, L.ReLU):
+        if layer.max_value is not None or layer.negative_slope or layer.threshold:
+            raise NotImplementedError("ReLU with max_value, negative_slope or threshold")
+        return b.op("Relu", [x])
+    if isinstance(layer, L.LeakyReLU):
+        return b.op("LeakyRelu", [x], alpha=layer.negative_slope)
+    if isinstance(layer, L.ELU):
+        return b.op("Elu", [x], alpha=layer.alpha)
+    if isinstance(layer, L.Softmax):
+        return b.op("Softmax", [x], axis=layer.axis)
+    if isinstance(layer, L.BatchNormalization):
+        scale = 1 / np.sqrt(layer.moving_variance.numpy() + layer.epsilon)
+        if layer.gamma is not None:
+            scale = scale * layer.gamma.numpy()
+        shift = -layer.moving_mean.numpy() * scale
+        if layer.beta is not None:
+            shift = shift + layer.beta.numpy()
+        shape = layer.broadcast_shape[1:]
+        y = b.op("Mul", [x, b.const(scale.reshape(shape).astype(np.float32), "bn_scale")])
+        return b.op("Add", [y, b.const(shift.reshape(shape).astype(np.float32), "bn_shift")])
+    if isinstance(layer, L.Flatten):
+        if layer.data_format == "channels_first":
+            raise NotImplementedError("channels_first Flatten")
+        return b.op("Reshape", [x, b.const(np.array([0, -1], np.int64), "shape")])
+    if isinstance(layer, L.Reshape):
+        target = np.array([0, *layer.target_shape], np.int64)
+        return b.op("Reshape", [x, b.const(target, "shape")])
+    if isinstance(layer, (L.Conv1D, L.Conv2D)) and not isinstance(layer, L.Conv2DTranspose):
+        return _conv(b, layer, x, in_shapes[0])
+    if isinstance(layer, (L.MaxPooling1D, L.MaxPooling2D, L.AveragePooling1D,
+                          L.AveragePooling2D)):
+        return _pool(b, layer, x, in_shapes[0])
+    if isinstance(layer, (L.GlobalAveragePooling1D, L.GlobalAveragePooling2D,
+                          L.GlobalMaxPooling1D, L.GlobalMaxPooling2D)):
+        if layer.data_format != "channels_last":
+            raise NotImplementedError("channels_first global pooling")
+        op = "ReduceMean" if "Average" in type(layer).__name__ else "ReduceMax"
+        return b.op(op, [x], axes=list(range(1, layer.rank + 1)), keepdims=int(layer.keepdims))
+    if isinstance(layer, L.Add):
+        y = xs[0]
+        for other in xs[1:]:
+            y = b.op("Add", [y, other])
+        return y
+    if isinstance(layer, L.Concatenate):
+        return b.op("Concat", list(xs), axis=layer.axis)
+    raise NotImplementedError(type(layer).__name__)
+
+
+def _calls(model):
+    """(layer, input refs, output ref, input shapes) in execution order, and the model's
+    input and output refs; refs are keys into the produced-names table."""
+    from glassnet.train import Sequential
+
+    if isinstance(model, Sequential):
+        shape = getattr(model, "_build_input_shape", None)
+        if shape is None:
+            raise ValueError("export_onnx: the model has no input shape yet; build it (call it "
+                             "once, or start it with keras.Input)")
+        calls, ref = [], "input"
+        for layer in model.layers:
+            out = f"{layer.name}:out"
+            calls.append((layer, [ref], out, [tuple(shape)]))
+            shape, ref = tuple(layer.compute_output_shape(shape)), out
+        return (calls, [("input", model._build_input_shape)],
+                [("input" if not calls else ref, shape)])
+    graph = getattr(model, "_graph", None)
+    if graph is None:
+        raise ValueError("export_onnx: subclassed models have no static graph to export; "
+                         "build the model with Sequential or Model(inputs, outputs)")
+    calls = []
+    for t in graph.nodes:
+        args = t.inputs if isinstance(t.inputs, (list, tuple)) else [t.inputs]
+        calls.append((t.layer, [id(a) for a in args], id(t), [a.shape for a in args]))
+    return (calls, [(id(t), t.shape) for t in graph.inputs],
+            [(id(t), t.shape) for t in graph.outputs])
+
+
+def export_onnx(model, path, opset=17):
+    """Write ``model`` (inference mode) as an ONNX file; returns the ModelProto.
+
+    >>> # glassnet.io.export_onnx(model, "model.onnx"); then onnxruntime runs it
+    """
+    onnx, helper, numpy_helper = _onnx()
+    b = _Builder(helper, numpy_helper)
+    calls, inputs, outputs = _calls(model)
+    unsupported = []
+    for layer, *_ in calls:
+        try:
+            _layer(_Probe(), layer, ["x"] * 4, [_probe_shape(layer)] * 4)
+        except NotImplementedError as err:
+            unsupported.append(f"{layer.name} ({type(layer).__name__}: {err})")
+        except Exception:  # noqa: BLE001 - only NotImplementedError means unsupported
+            pass
+    if unsupported:
+        raise ValueError("export_onnx: these layers have no ONNX export: "
+                         + "; ".join(unsupported))
+    names = {}
+    graph_inputs = []
+    for i, (ref, shape) in enumerate(inputs):
+        name = "input" if len(inputs) == 1 else f"input_{i}"
+        names[ref] = name
+        graph_inputs.append(helper.make_tensor_value_info(
+            name, onnx.TensorProto.FLOAT, ["batch", *shape[1:]]))
+    for layer, refs, out, shapes in calls:
+        names[out] = _layer(b, layer, [names[r] for r in refs], shapes)
+    graph_outputs = []
+    for i, (ref, shape) in enumerate(outputs):
+        final = b.op("Identity", [names[ref]], base="output" if len(outputs) == 1 else
+                     f"output_{i}")
+        graph_outputs.append(helper.make_tensor_value_info(
+            final, onnx.TensorProto.FLOAT, ["batch", *shape[1:]]))
+    graph = helper.make_graph(b.nodes, model.name, graph_inputs, graph_outputs, b.initializers)
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="glassnet")
+    onnx.checker.check_model(proto)
+    from glassnet.io.atomic import atomic_write
+
+    with atomic_write(os.fspath(path)) as f:
+        f.write(proto.SerializeToString())
+    return proto
+
+
+class _Probe(_Builder):
+    """A builder that records nothing: used to find unsupported layers before building."""
+
+    def __init__(self):
+        self.count = 0
+
+    def const(self, array, base="const"):
+        return base
+
+    def op(self, op_type, inputs, base=None, **attrs):
+        return op_type
+
+
+def _probe_shape(layer):
+    shape = getattr(layer, "_build_input_shape", None)
+    if isinstance(shape, list):
+        shape = shape[0]
+    return tuple(n if n is not None else 1 for n in (shape or (1, 1, 1, 1)))

@@ -51,8 +51,25 @@ def _jsonable(value, where, argument=None):
 
 
 def layer_to_config(layer):
+    """A layer's class name and config; a model used as a layer (the frozen base of a
+    transfer-learning model) nests its whole architecture."""
+    from glassnet.train import Model
+
+    if isinstance(layer, Model):
+        return model_to_config(layer)
     return {"class_name": type(layer).__name__,
             "config": _jsonable(layer.get_config(), f"layer '{layer.name}'")}
+
+
+def layer_from_config(config, custom_objects=None):
+    from glassnet.train import Model
+
+    if config["class_name"] == "Functional":
+        return model_from_config(config, custom_objects)
+    cls = resolve(config["class_name"], custom_objects)
+    if isinstance(cls, type) and issubclass(cls, Model):
+        return model_from_config(config, custom_objects)
+    return cls.from_config(config["config"])
 
 
 def model_to_config(model):
@@ -75,9 +92,7 @@ def _functional_config(model):
     calls, tensor_ref = {}, {}
     for t in graph.inputs:
         tensor_ref[id(t)] = [t.layer.name, 0]
-    layers = {layer.name: {"class_name": type(layer).__name__,
-                           "config": _jsonable(layer.get_config(), f"layer '{layer.name}'"),
-                           "calls": []} for layer in graph.layers}
+    layers = {layer.name: {**layer_to_config(layer), "calls": []} for layer in graph.layers}
     for t in graph.nodes:
         index = calls.get(t.layer.name, 0)
         calls[t.layer.name] = index + 1
@@ -86,7 +101,7 @@ def _functional_config(model):
             "inputs": [tensor_ref[id(a)] for a in args],
             "list_input": isinstance(t.inputs, (list, tuple))})
         tensor_ref[id(t)] = [t.layer.name, index]
-    return {"name": model.name, "layers": list(layers.values()),
+    return {"name": model.name, "trainable": model.trainable, "layers": list(layers.values()),
             "inputs": [tensor_ref[id(t)] for t in graph.inputs],
             "outputs": [tensor_ref[id(t)] for t in graph.outputs],
             "multi_input": graph.multi_input, "multi_output": graph.multi_output}
@@ -98,8 +113,7 @@ def _build_functional(config, custom_objects):
 
     made, produced = {}, {}
     for entry in config["layers"]:
-        cls = resolve(entry["class_name"], custom_objects)
-        layer = cls.from_config(entry["config"])
+        layer = layer_from_config(entry, custom_objects)
         made[layer.name] = (layer, entry["calls"])
         if isinstance(layer, InputLayer):
             produced[(layer.name, 0)] = layer.output
@@ -119,8 +133,11 @@ def _build_functional(config, custom_objects):
                              "do not exist")
     inputs = [produced[tuple(r)] for r in config["inputs"]]
     outputs = [produced[tuple(r)] for r in config["outputs"]]
-    return Model(inputs if config["multi_input"] else inputs[0],
-                 outputs if config["multi_output"] else outputs[0], name=config["name"])
+    model = Model(inputs if config["multi_input"] else inputs[0],
+                  outputs if config["multi_output"] else outputs[0], name=config["name"])
+    if not config.get("trainable", True):
+        model.trainable = False  # True would also unfreeze layers frozen one by one
+    return model
 
 
 def model_from_config(config, custom_objects=None):
@@ -134,9 +151,11 @@ def model_from_config(config, custom_objects=None):
     cls = resolve(config["class_name"], custom_objects)
     if cls is Sequential or issubclass(cls, Sequential):
         layer_configs = config["config"].get("layers", [])
-        layers = [resolve(c["class_name"], custom_objects).from_config(c["config"])
-                  for c in layer_configs]
-        return cls(layers, name=config["config"].get("name"))
+        model = cls([layer_from_config(c, custom_objects) for c in layer_configs],
+                    name=config["config"].get("name"))
+        if not config["config"].get("trainable", True):
+            model.trainable = False
+        return model
     model = cls.from_config(config["config"])
     if config.get("build_input_shape"):
         model._build_for(tuple(config["build_input_shape"]))

@@ -188,7 +188,27 @@ class Layer:
         if not self.built:
             self._build_for(shapes)
         out_shape = self.compute_output_shape(shapes)
-        return SymbolicTensor(out_shape, self.dtype, layer=self, inputs=inputs)
+        output = SymbolicTensor(out_shape, self.dtype, layer=self, inputs=inputs)
+        self._symbolic_input, self._symbolic_output = inputs, output
+        return output
+
+    @property
+    def input(self):
+        """The symbolic input of this layer's latest call on ``keras.Input`` tensors."""
+        return self._symbolic("input")
+
+    @property
+    def output(self):
+        """The symbolic output of that call: ``Model(base.input, base.layers[-2].output)``."""
+        return self._symbolic("output")
+
+    def _symbolic(self, which):
+        value = self.__dict__.get(f"_symbolic_{which}")
+        if value is None:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input (keras.Input), "
+                f"so it has no defined {which}")
+        return value
 
     # -- weights --------------------------------------------------------------------------
 

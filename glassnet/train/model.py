@@ -87,6 +87,20 @@ class Model(Trainer, Layer):
     def outputs(self):
         return self._graph.outputs if self._graph is not None else None
 
+    @property
+    def input(self):
+        """The model's symbolic input (a list when it has several), as Keras."""
+        return self._single_or_list(self.inputs, "input")
+
+    @property
+    def output(self):
+        return self._single_or_list(self.outputs, "output")
+
+    def _single_or_list(self, tensors, which):
+        if tensors is None:
+            return self._symbolic(which)  # a subclassed model called on keras.Input
+        return tensors[0] if len(tensors) == 1 else list(tensors)
+
     def _convert_inputs(self, inputs):
         if isinstance(inputs, dict):
             inputs = flatten_structure(inputs, self.input_names)

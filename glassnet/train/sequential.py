@@ -66,6 +66,26 @@ class Sequential(Model):
                 layer._build_for(shape)
             shape = tuple(layer.compute_output_shape(shape))
             self._shapes.append(shape)
+        if self._input_layer is not None:
+            self._trace_symbolic()
+
+    def _trace_symbolic(self):
+        """Call each layer on symbolic tensors from the Input, as Keras does, so that
+        ``model.input``/``model.output`` and every ``layer.output`` exist and can start a
+        functional model (``Model(base.input, base.layers[-2].output)``)."""
+        x = self._input_layer.output
+        for layer in self._layers:
+            x = layer._call_symbolic(x)
+        self._traced_output = x
+
+    @property
+    def inputs(self):
+        return [self._input_layer.output] if self._input_layer is not None else None
+
+    @property
+    def outputs(self):
+        output = self.__dict__.get("_traced_output")
+        return [output] if output is not None and self._input_layer is not None else None
 
     def call(self, inputs, training=None):
         if self._input_layer is not None:

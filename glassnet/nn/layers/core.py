@@ -35,8 +35,9 @@ class InputLayer(Layer):
         self.batch_size = batch_size
         self.batch_input_shape = (batch_size, *self.shape)
         self.built = True
-        self.output = SymbolicTensor(self.batch_input_shape, self.dtype, layer=self,
-                                     name=self.name)
+        self._symbolic_output = SymbolicTensor(self.batch_input_shape, self.dtype, layer=self,
+                                               name=self.name)
+        self._symbolic_input = self._symbolic_output
 
     def check_input(self, inputs):
         expected = self.shape

@@ -97,9 +97,11 @@ def _functional_config(model):
         index = calls.get(t.layer.name, 0)
         calls[t.layer.name] = index + 1
         args = t.inputs if isinstance(t.inputs, (list, tuple)) else [t.inputs]
-        layers[t.layer.name]["calls"].append({
-            "inputs": [tensor_ref[id(a)] for a in args],
-            "list_input": isinstance(t.inputs, (list, tuple))})
+        call = {"inputs": [tensor_ref[id(a)] for a in args],
+                "list_input": isinstance(t.inputs, (list, tuple))}
+        if t.training is not None:
+            call["training"] = bool(t.training)
+        layers[t.layer.name]["calls"].append(call)
         tensor_ref[id(t)] = [t.layer.name, index]
     return {"name": model.name, "trainable": model.trainable, "layers": list(layers.values()),
             "inputs": [tensor_ref[id(t)] for t in graph.inputs],
@@ -125,7 +127,12 @@ def _build_functional(config, custom_objects):
             refs = [tuple(r) for r in call["inputs"]]
             if all(r in produced for r in refs):
                 args = [produced[r] for r in refs]
-                produced[(name, index)] = made[name][0](args if call["list_input"] else args[0])
+                training = call.get("training")
+                if training not in (None, True, False):
+                    raise ValueError(f"config.json: layer '{name}' has a call whose "
+                                     f"'training' is {training!r}; expected true or false")
+                produced[(name, index)] = made[name][0](
+                    args if call["list_input"] else args[0], training=training)
                 pending.remove(item)
                 progressed = True
         if not progressed:

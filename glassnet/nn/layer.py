@@ -188,7 +188,8 @@ class Layer:
         if not self.built:
             self._build_for(shapes)
         out_shape = self.compute_output_shape(shapes)
-        output = SymbolicTensor(out_shape, self.dtype, layer=self, inputs=inputs)
+        output = SymbolicTensor(out_shape, self.dtype, layer=self, inputs=inputs,
+                                training=training)
         self._symbolic_input, self._symbolic_output = inputs, output
         return output
 

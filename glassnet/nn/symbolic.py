@@ -13,8 +13,11 @@ import numpy as np
 class SymbolicTensor:
     """The shape (batch axis None) and dtype of a value a model will compute."""
 
-    def __init__(self, shape, dtype, layer=None, inputs=None, name=None):
+    def __init__(self, shape, dtype, layer=None, inputs=None, name=None, training=None):
         self.shape = tuple(shape)
+        # A call written as base(x, training=False) keeps that mode whatever the model's:
+        # Keras's way to fine-tune a base with BatchNormalization still in inference mode.
+        self.training = training
         self.dtype = np.dtype(dtype)
         self.layer = layer
         self.inputs = inputs

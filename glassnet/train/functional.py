@@ -78,7 +78,8 @@ class FunctionalGraph:
             args = t.inputs
             layer_input = [values[id(a)] for a in args] if isinstance(args, (list, tuple)) \
                 else values[id(args)]
-            values[id(t)] = t.layer(layer_input, training=training)
+            values[id(t)] = t.layer(layer_input,
+                                    training=training if t.training is None else t.training)
         outs = [values[id(t)] for t in self.outputs]
         return outs if self.multi_output else outs[0]
 

@@ -134,3 +134,27 @@ def test_frozen_flags_survive_saving(tmp_path):
     again = keras.models.load_model(tmp_path / "one_frozen.keras")
     assert again.trainable and not again.get_layer("conv").trainable
     assert again.get_layer("head").trainable
+
+
+def test_base_called_with_training_false_keeps_batch_norm_in_inference(tmp_path):
+    source = small_cnn()
+    x, y = data()
+    source.compile("adam", "sparse_categorical_crossentropy")
+    source.fit(x, y % 4, epochs=1, batch_size=16, verbose=0)
+    base = keras.Model(source.input, source.get_layer("features").output, name="base")
+    inputs = keras.Input((10, 10, 1))
+    outputs = layers.Dense(3, activation="softmax")(base(inputs, training=False))
+    model = keras.Model(inputs, outputs)
+    bn = source.get_layer("bn")
+    stats = bn.moving_mean.numpy().copy()
+    kernel = source.get_layer("conv").kernel.numpy().copy()
+    np.testing.assert_allclose(model(x[:8], training=True).numpy(),
+                               model(x[:8], training=False).numpy(), atol=1e-6)
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # base unfrozen, BN in inference
+    np.testing.assert_array_equal(stats, bn.moving_mean.numpy())
+    assert not np.array_equal(kernel, source.get_layer("conv").kernel.numpy())
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again(x[:8], training=True).numpy(),
+                               model(x[:8], training=False).numpy(), atol=1e-6)

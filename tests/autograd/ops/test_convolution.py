@@ -99,6 +99,7 @@ POOLS = [  # x shape, pool, strides, padding
     ((2, 5, 6, 2), (2, 2), None, "same"),
     ((1, 7, 7, 2), (3, 3), (2, 2), "same"),
     ((2, 6, 5, 2), (2, 3), (1, 2), "valid"),
+    ((2, 7, 8, 2), (3, 2), None, "valid"),      # non-square blocks, a row left over
 ]
 
 
@@ -128,7 +129,10 @@ def test_pooling_matches_torch(case, kind):
              lambda x: _torch_pool(kind, x, pool, strides, padding), [x_shape])
 
 
-@pytest.mark.parametrize("case", POOLS[:4], ids=[f"{c[1]}-s{c[2]}" for c in POOLS[:4]])
+TIE_POOLS = [*POOLS[:4], POOLS[-1]]
+
+
+@pytest.mark.parametrize("case", TIE_POOLS, ids=[f"{c[1]}-s{c[2]}" for c in TIE_POOLS])
 def test_max_pool_ties_route_to_the_first_maximum_like_torch(case):
     x_shape, pool, strides, padding = case
     ties = np.random.default_rng(0).integers(0, 3, x_shape).astype(np.float64)

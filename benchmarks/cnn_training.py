@@ -108,7 +108,10 @@ def run_keras(args):
 def breakdown(batch=32, repeats=20):
     """Time each part of one glassnet step and the GFLOP/s of the convolutions."""
     import glassnet as gn
+    from glassnet import backend
     from glassnet.autograd.ops import convolution as conv
+
+    backend.keep_freed_memory()  # as fit does: steps then reuse freed memory
 
     def timed(fn):
         fn()
@@ -154,6 +157,8 @@ def breakdown(batch=32, repeats=20):
     xb, yb = rng.random((batch, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, batch)
     model.train_on_batch(xb, yb)
     params = model.trainable_weights
+    for p in params:
+        p.reuse_grad_buffer = True  # as in fit
     grads = [np.ones_like(p.data) * 1e-3 for p in params]
     parts["optimizer (Adam, all weights)"] = timed(lambda: model.optimizer.apply(grads, params))
     parts["whole training step (train_on_batch)"] = timed(lambda: model.train_on_batch(xb, yb))

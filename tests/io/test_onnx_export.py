@@ -161,3 +161,11 @@ def test_unknown_format_is_rejected(tmp_path):
     model = sequential((3,), layers.Dense(2))
     with pytest.raises(ValueError, match="format"):
         model.export(tmp_path / "m.x", format="tflite")
+
+
+def test_model_without_input_shape_exports_once_built(tmp_path):
+    model = keras.Sequential([layers.Dense(3, activation="relu"), layers.Dense(2)])
+    with pytest.raises(ValueError, match="no input shape yet"):
+        export_onnx(model, tmp_path / "m.onnx")
+    model(np.zeros((1, 4), np.float32))  # built by its first call, as Keras
+    assert_exports_like_predict(model, [(4,)], tmp_path)

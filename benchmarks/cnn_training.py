@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -23,7 +22,13 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from mlp_training import fashion_mnist, fit_epoch_times  # noqa: E402
+from mlp_training import (  # noqa: E402
+    THREAD_VARS,
+    fashion_mnist,
+    fit_epoch_times,
+    run_workers,
+    tensorflow_keras,
+)
 
 
 def glassnet_cnn():
@@ -82,12 +87,7 @@ def run_torch(args):
 
 
 def run_keras(args):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    keras = tf.keras
+    keras = tensorflow_keras(args.threads)
     L = keras.layers
     x, y = fashion_mnist()
     x = x[..., None]
@@ -181,18 +181,7 @@ def main():
     if args.worker:
         print(json.dumps(RUNNERS[args.worker](args)))
         return
-    env = {**os.environ, **{v: str(args.threads) for v in
-                            ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
-    results = {}
-    for name in args.only.split(","):
-        proc = subprocess.run([sys.executable, __file__, "--worker", name, "--epochs",
-                               str(args.epochs), "--threads", str(args.threads)],
-                              capture_output=True, text=True, env=env)
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-            print(f"{name}: not measured ({last})")
-            continue
-        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    results = run_workers(__file__, args)
     names = list(results)
     print(f"\nCNN on Fashion-MNIST, {args.threads} threads, {args.epochs} timed epoch(s)")
     print(f"{'':30}" + "".join(f"{n:>11}" for n in names)
@@ -205,7 +194,7 @@ def main():
         line += "".join(f"{ours / results[n][key]:10.2f}x" for n in names
                         if n != "glassnet" and ours)
         print(line)
-    os.environ.update(env)
+    os.environ.update({v: str(args.threads) for v in THREAD_VARS})
     parts, achieved, blas = breakdown()
     print("\nwhere a glassnet step goes (batch 32, ms):")
     for name, ms in parts.items():

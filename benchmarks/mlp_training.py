@@ -69,6 +69,36 @@ def fit_epoch_times(model, x, y, batch, epochs, callback_base):
     return float(np.mean(times[1:]))
 
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def run_workers(script, args):
+    """Run ``script --worker NAME`` for each framework in ``args.only``, each in its own
+    process with BLAS limited to ``args.threads``; returns {name: the JSON it printed}."""
+    env = {**os.environ, **{v: str(args.threads) for v in THREAD_VARS}}
+    results = {}
+    for name in args.only.split(","):
+        proc = subprocess.run([sys.executable, script, "--worker", name, "--epochs",
+                               str(args.epochs), "--threads", str(args.threads)],
+                              capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+            print(f"{name}: not measured ({last})")
+            continue
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return results
+
+
+def tensorflow_keras(threads):
+    """tf.keras with TensorFlow's thread pools limited to ``threads``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    return tf.keras
+
+
 def latency(fn, repeats=300):
     for _ in range(20):
         fn()
@@ -168,12 +198,7 @@ def run_torch(args):
 # -- Keras on TensorFlow -----------------------------------------------------------------
 
 def run_keras(args):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    keras = tf.keras
+    keras = tensorflow_keras(args.threads)
     x, y = fashion_mnist()
     out = {}
     for batch in (32, 128):
@@ -218,22 +243,11 @@ def main():
     parser.add_argument("--worker", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        for var in THREAD_VARS:
             os.environ.setdefault(var, str(args.threads))
         print(json.dumps(RUNNERS[args.worker](args)))
         return
-    results = {}
-    env = {**os.environ, **{v: str(args.threads) for v in
-                            ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
-    for name in args.only.split(","):
-        proc = subprocess.run([sys.executable, __file__, "--worker", name, "--epochs",
-                               str(args.epochs), "--threads", str(args.threads)],
-                              capture_output=True, text=True, env=env)
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-            print(f"{name}: not measured ({last})")
-            continue
-        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    results = run_workers(__file__, args)
     names = list(results)
     header = f"{'':42}" + "".join(f"{n:>12}" for n in names)
     header += "".join(f"{'vs ' + n:>12}" for n in names if n != "glassnet")

@@ -113,7 +113,7 @@ class _Conv(Layer):
     def kernel_shape(self, channels):
         return (*self.kernel_size, channels // self.groups, self.filters)
 
-    def check_input(self, inputs):
+    def _check_rank_and_channels(self, inputs):
         self._check_rank(inputs.shape)
         channels = inputs.shape[self._channels_axis()]
         if channels != self.input_channels:
@@ -121,6 +121,9 @@ class _Conv(Layer):
                 f"{type(self).__name__} '{self.name}' was built for inputs with "
                 f"{self.input_channels} channels, received input of shape "
                 f"{tuple(inputs.shape)} ({channels} channels)")
+
+    def check_input(self, inputs):
+        self._check_rank_and_channels(inputs)
         for size, k, d in zip(self._spatial(inputs.shape), self.kernel_size,
                               self.dilation_rate):
             if self.padding == "valid" and (k - 1) * d + 1 > size:
@@ -220,13 +223,7 @@ class Conv2DTranspose(_Conv):
         return (*self.kernel_size, self.filters, channels)
 
     def check_input(self, inputs):
-        self._check_rank(inputs.shape)
-        channels = inputs.shape[self._channels_axis()]
-        if channels != self.input_channels:
-            raise ValueError(
-                f"Conv2DTranspose '{self.name}' was built for inputs with "
-                f"{self.input_channels} channels, received input of shape "
-                f"{tuple(inputs.shape)} ({channels} channels)")
+        self._check_rank_and_channels(inputs)  # any input size fits a transposed kernel
 
     def build(self, input_shape):
         saved, self.padding = self.padding, "same"  # a transpose never shrinks its input

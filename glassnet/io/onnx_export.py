@@ -93,7 +93,7 @@ def _conv(b, layer, x, in_shape):
         raise NotImplementedError("channels_first convolution")
     kernel = layer.kernel.numpy()
     groups = layer.groups
-    if isinstance(layer, L.DepthwiseConv2D):
+    if isinstance(layer, (L.DepthwiseConv2D, L.SeparableConv2D)):  # (KH, KW, C, multiplier)
         kh, kw, c, m = kernel.shape
         kernel, groups = kernel.reshape(kh, kw, 1, c * m), c
     w = b.const(np.moveaxis(kernel, [-1, -2], [0, 1]), "kernel")  # (F, C/g, *K)
@@ -129,7 +129,7 @@ def _pool(b, layer, x, in_shape):
 def _layer(b, layer, xs, in_shapes):
     """ONNX nodes for one layer call; returns the output name."""
     x = xs[0]
-    if isinstance(layer, L.InputLayer) or isinstance(layer, (L.Dropout, L.SpatialDropout2D)):
+    if isinstance(layer, (L.InputLayer, L.Dropout, L.SpatialDropout2D)):
         return x
     if isinstance(layer, L.Dense):
         y = b.op("MatMul", [x, b.const(layer.kernel.numpy(), "kernel")])
@@ -165,7 +165,7 @@ def _layer(b, layer, xs, in_shapes):
     if isinstance(layer, L.Reshape):
         target = np.array([0, *layer.target_shape], np.int64)
         return b.op("Reshape", [x, b.const(target, "shape")])
-    if isinstance(layer, (L.Conv1D, L.Conv2D)) and not isinstance(layer, L.Conv2DTranspose):
+    if isinstance(layer, (L.Conv1D, L.Conv2D, L.DepthwiseConv2D, L.SeparableConv2D)):
         return _conv(b, layer, x, in_shapes[0])
     if isinstance(layer, (L.MaxPooling1D, L.MaxPooling2D, L.AveragePooling1D,
                           L.AveragePooling2D)):
@@ -223,17 +223,6 @@ def export_onnx(model, path, opset=17):
     onnx, helper, numpy_helper = _onnx()
     b = _Builder(helper, numpy_helper)
     calls, inputs, outputs = _calls(model)
-    unsupported = []
-    for layer, *_ in calls:
-        try:
-            _layer(_Probe(), layer, ["x"] * 4, [_probe_shape(layer)] * 4)
-        except NotImplementedError as err:
-            unsupported.append(f"{layer.name} ({type(layer).__name__}: {err})")
-        except Exception:  # noqa: BLE001 - only NotImplementedError means unsupported
-            pass
-    if unsupported:
-        raise ValueError("export_onnx: these layers have no ONNX export: "
-                         + "; ".join(unsupported))
     names = {}
     graph_inputs = []
     for i, (ref, shape) in enumerate(inputs):
@@ -241,8 +230,16 @@ def export_onnx(model, path, opset=17):
         names[ref] = name
         graph_inputs.append(helper.make_tensor_value_info(
             name, onnx.TensorProto.FLOAT, ["batch", *shape[1:]]))
+    unsupported = []
     for layer, refs, out, shapes in calls:
-        names[out] = _layer(b, layer, [names[r] for r in refs], shapes)
+        try:
+            names[out] = _layer(b, layer, [names[r] for r in refs], shapes)
+        except NotImplementedError as err:
+            unsupported.append(f"{layer.name} ({type(layer).__name__}: {err})")
+            names[out] = names[refs[0]]  # a stand-in, to find every unsupported layer
+    if unsupported:
+        raise ValueError("export_onnx: these layers have no ONNX export: "
+                         + "; ".join(unsupported))
     graph_outputs = []
     for i, (ref, shape) in enumerate(outputs):
         final = b.op("Identity", [names[ref]], base="output" if len(outputs) == 1 else
@@ -259,22 +256,3 @@ def export_onnx(model, path, opset=17):
         f.write(proto.SerializeToString())
     return proto
 
-
-class _Probe(_Builder):
-    """A builder that records nothing: used to find unsupported layers before building."""
-
-    def __init__(self):
-        self.count = 0
-
-    def const(self, array, base="const"):
-        return base
-
-    def op(self, op_type, inputs, base=None, **attrs):
-        return op_type
-
-
-def _probe_shape(layer):
-    shape = getattr(layer, "_build_input_shape", None)
-    if isinstance(shape, list):
-        shape = shape[0]
-    return tuple(n if n is not None else 1 for n in (shape or (1, 1, 1, 1)))

@@ -96,8 +96,8 @@ class MaxPool2D(_Pool):
         # strictly greater value takes over, so the first maximum keeps ties, and since
         # offsets only grow, "k if greater else winner" is max(winner, greater * k).
         y, winner = None, None
+        track = self.fast and self.for_backward
         for k, view in enumerate(self._offset_views(xp)):
-            track = self.fast and self.for_backward
             if y is None:
                 y = view.copy()
                 if track:

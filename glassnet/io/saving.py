@@ -62,14 +62,9 @@ def layer_to_config(layer):
 
 
 def layer_from_config(config, custom_objects=None):
-    from glassnet.train import Model
-
-    if config["class_name"] == "Functional":
-        return model_from_config(config, custom_objects)
-    cls = resolve(config["class_name"], custom_objects)
-    if isinstance(cls, type) and issubclass(cls, Model):
-        return model_from_config(config, custom_objects)
-    return cls.from_config(config["config"])
+    """The inverse of ``layer_to_config``: the same path as a model's, which builds any
+    registered class and nested models."""
+    return model_from_config(config, custom_objects)
 
 
 def model_to_config(model):

@@ -203,8 +203,10 @@ class Layer:
         """The symbolic output of that call: ``Model(base.input, base.layers[-2].output)``."""
         return self._symbolic("output")
 
+    _symbolic_input = _symbolic_output = None  # set by the latest symbolic call
+
     def _symbolic(self, which):
-        value = self.__dict__.get(f"_symbolic_{which}")
+        value = getattr(self, f"_symbolic_{which}")
         if value is None:
             raise AttributeError(
                 f"Layer '{self.name}' has never been called on a symbolic input (keras.Input), "

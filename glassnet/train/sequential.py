@@ -20,6 +20,8 @@ class Sequential(Model):
     26
     """
 
+    _traced_output = None
+
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self._layers = []
@@ -42,41 +44,45 @@ class Sequential(Model):
                     layer.batch_input_shape is not None:
                 self._input_layer = InputLayer(batch_shape=layer.batch_input_shape)
             self._layers.append(layer)
-        self.built = False
-        if self._input_layer is not None:
-            self._build_for(self._input_layer.batch_input_shape)
+        self._rebuild()
 
     def pop(self):
         """Remove the last layer."""
         if not self._layers:
             raise ValueError("Sequential.pop: there are no layers to remove")
         layer = self._layers.pop()
-        self.built = False
+        self._rebuild()
         return layer
+
+    def _rebuild(self):
+        """After a change of layers: build again at once when the input shape is known."""
+        self.built = False
+        self._traced_output = None
+        if self._input_layer is not None:
+            self._build_for(self._input_layer.batch_input_shape)
 
     @property
     def layers(self):
         return list(self._layers)
 
     def build(self, input_shape):
+        """Build each layer for the shape the one before it produces. With an Input, the
+        shapes come from calling each layer on symbolic tensors, as Keras does, so that
+        ``model.input``, ``model.output`` and every ``layer.output`` exist and can start a
+        functional model (``Model(base.input, base.layers[-2].output)``)."""
         shape = tuple(input_shape)
+        traced = self._input_layer.output if self._input_layer is not None else None
         self._shapes = []
         for layer in self._layers:
-            if not layer.built:
-                layer._build_for(shape)
-            shape = tuple(layer.compute_output_shape(shape))
+            if traced is not None:
+                traced = layer._call_symbolic(traced)  # builds the layer if needed
+                shape = traced.shape
+            else:
+                if not layer.built:
+                    layer._build_for(shape)
+                shape = tuple(layer.compute_output_shape(shape))
             self._shapes.append(shape)
-        if self._input_layer is not None:
-            self._trace_symbolic()
-
-    def _trace_symbolic(self):
-        """Call each layer on symbolic tensors from the Input, as Keras does, so that
-        ``model.input``/``model.output`` and every ``layer.output`` exist and can start a
-        functional model (``Model(base.input, base.layers[-2].output)``)."""
-        x = self._input_layer.output
-        for layer in self._layers:
-            x = layer._call_symbolic(x)
-        self._traced_output = x
+        self._traced_output = traced
 
     @property
     def inputs(self):
@@ -84,8 +90,7 @@ class Sequential(Model):
 
     @property
     def outputs(self):
-        output = self.__dict__.get("_traced_output")
-        return [output] if output is not None and self._input_layer is not None else None
+        return [self._traced_output] if self._traced_output is not None else None
 
     def call(self, inputs, training=None):
         if self._input_layer is not None:

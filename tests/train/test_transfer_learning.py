@@ -68,6 +68,9 @@ def test_sequential_input_and_layer_outputs_start_a_functional_model():
     assert model.input.shape == (None, 10, 10, 1)
     assert model.output.shape == (None, 4)
     features = keras.Model(model.input, model.get_layer("features").output)
+    popped = small_cnn()
+    popped.pop()  # the trace follows the layers: the output is now the features
+    assert popped.output is popped.get_layer("features").output
     x, _ = data(8)
     want = model.get_layer("features")(
         model.layers[2](model.layers[1](model.layers[0](x), training=False)))

@@ -143,8 +143,13 @@ class Conv2D(Function):
 
     With ``relu=True`` the rectifier is applied in place, y = max(conv + b, 0), and its
     gradient (dy where y > 0) folded into backward: on activations of megabytes, one array and
-    two passes over memory fewer than a separate relu op.
+    two passes over memory fewer than a separate relu op. A consumer whose gradient is already
+    zero wherever y == 0 (max pooling masks its pooled gradient, a quarter of the size) hands
+    that array over as ``premasked``; backward then skips the mask. Only that exact array
+    counts: a gradient summed from several consumers is a new array and is masked.
     """
+
+    premasked = None
 
     def __init__(self, geom, relu=False):
         self.geom, self.relu = geom, relu
@@ -160,7 +165,7 @@ class Conv2D(Function):
         return y
 
     def backward(self, gy):
-        if self.relu:
+        if self.relu and gy is not self.premasked:
             gy = gy * (self.y > 0)
         need = self.needs_input_grad
         gx = conv_input_grad(gy, self.w, self.geom, self.x_shape) if need[0] else None

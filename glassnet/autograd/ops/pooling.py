@@ -16,7 +16,7 @@ import numpy as np
 
 from glassnet.autograd.grad_mode import is_grad_enabled
 from glassnet.autograd.ops._operands import constant
-from glassnet.autograd.ops.convolution import Geometry, _pair, resolve_padding
+from glassnet.autograd.ops.convolution import Conv2D, Geometry, _pair, resolve_padding
 from glassnet.autograd.tensor import Function, Tensor
 
 
@@ -112,6 +112,19 @@ class MaxPool2D(_Pool):
         return y
 
     def backward(self, gy):
+        source = self.inputs[0]._ctx
+        relu_source = isinstance(source, Conv2D) and source.relu
+        if relu_source:
+            # The input is max(conv, 0): its gradient is dx where x > 0. Only window maxima get
+            # a gradient, so masking dy where the pooled maximum is 0 is the same mask, applied
+            # to an array a window's size smaller; the conv then skips its own.
+            gy = gy * (self.y > 0)
+        dx = self._backward(gy)
+        if relu_source:
+            source.premasked = dx
+        return dx
+
+    def _backward(self, gy):
         if self.fast:
             return self._scatter_winners(gy)
         # Visit the window offsets in row-major order; the first one equal to the window's
@@ -126,7 +139,6 @@ class MaxPool2D(_Pool):
             return gy * hit
 
         return self._scatter(route, gy.dtype, self.xp)
-
 
     def _scatter_winners(self, gy):
         """dx for non-overlapping windows: each offset's block is dy where it won, else 0;

@@ -141,6 +141,30 @@ def test_max_pool_ties_route_to_the_first_maximum_like_torch(case):
              arrays=[ties], fd=False)
 
 
+FUSED_RELU_POOLS = {  # the max pool masks the relu's gradient in the conv's place
+    "pool only": (lambda y, pool: pool(y)),
+    "pool of a stride-1 3x3 window": (lambda y, pool: pool(y, 3, 1)),
+    # a second consumer: the conv gets a summed gradient and must mask it itself
+    "pool and a second consumer": (lambda y, pool: pool(y).sum(axis=(1, 2)) + y.sum(axis=(1, 2))),
+}
+
+
+@pytest.mark.parametrize("graph", FUSED_RELU_POOLS, ids=list(FUSED_RELU_POOLS))
+def test_conv_relu_then_max_pool_matches_torch(graph):
+    build = FUSED_RELU_POOLS[graph]
+
+    def ours(x, w, b):
+        return build(gn.conv2d(x, w, b, relu=True), gn.max_pool2d)
+
+    def theirs(x, w, b):
+        y = nhwc(torch.relu(F.conv2d(nchw(x), torch_kernel(w), b)))
+        return build(y, lambda t, k=2, s=None: _torch_pool("max", t, (k, k), (s or k,) * 2,
+                                                           "valid"))
+
+    # kinks at 0 keep the inputs away from where relu has no derivative
+    check_op(ours, theirs, [(2, 9, 9, 2), (3, 3, 2, 4), (4,)], kinks=(0.0,))
+
+
 def test_conv_and_pool_errors_name_the_shapes():
     with pytest.raises(ValueError, match=r"conv2d: expected 4-D input \(batch, height, width, "
                                          r"channels\); received input of shape \(5, 5, 3\)"):

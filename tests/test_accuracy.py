@@ -27,8 +27,10 @@ def test_mlp_on_fashion_mnist_after_two_epochs():
     if fashion_mnist.find_files() is None:
         pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
     (x, y), (x_test, y_test) = fashion_mnist.load_data()
-    # Seed 2: 0.854. Over seeds 0-7 the same network reaches 0.843-0.863 (mean 0.855).
-    model = classic_mlp((28, 28), seed=2)
+    # Over seeds 0-7 the same network reaches 0.843-0.865 (mean 0.854), and a seed near 0.85
+    # crosses it when the rounding changes (seed 2: 0.854 with one thread, 0.848 with the
+    # work split over two). Seed 3 reaches 0.862 either way.
+    model = classic_mlp((28, 28), seed=3)
     model.fit(x / 255.0, y, epochs=2, batch_size=32, verbose=0)
     _, accuracy = model.evaluate(x_test / 255.0, y_test, verbose=0)
     print(f"Fashion-MNIST test accuracy after 2 epochs: {accuracy:.4f}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet import backend, optim
+from glassnet import backend, optim, parallel
 from glassnet import metrics as metrics_module
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.train import callbacks as callbacks_module
@@ -189,8 +189,9 @@ class Trainer:
         for p in params:
             p.reuse_grad_buffer = True  # fit owns .grad between steps
         try:
-            return self._fit_loop(train, val, callbacks, params, initial_epoch, epochs,
-                                  validation_freq)
+            with parallel.thread_pool():
+                return self._fit_loop(train, val, callbacks, params, initial_epoch, epochs,
+                                      validation_freq)
         finally:
             for p in params:
                 p.reuse_grad_buffer = False
@@ -254,7 +255,8 @@ class Trainer:
         verbose = 1 if verbose == "auto" else verbose
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
                                             verbose=verbose, steps=batches.steps, mode="test")
-        logs = self._evaluate_batches(batches, cbs)
+        with parallel.thread_pool():
+            logs = self._evaluate_batches(batches, cbs)
         if return_dict:
             return logs
         values = list(logs.values())
@@ -275,7 +277,7 @@ class Trainer:
         if cbs:
             cbs.on_predict_begin()
         chunks = []
-        with no_grad():
+        with no_grad(), parallel.thread_pool():
             for step, (xs, _, _) in enumerate(batches.epoch()):
                 if cbs:
                     cbs.on_predict_batch_begin(step)
@@ -301,8 +303,9 @@ class Trainer:
             batches = with_class_weight(batches, class_weight)
         self._regularized = any(p.regularizer is not None for p in self.weights)
         self._compiled_metrics.reset()
-        for xs, ys, sw in batches.epoch():
-            self._train_batch(xs, ys, sw, self.trainable_weights)
+        with parallel.thread_pool():
+            for xs, ys, sw in batches.epoch():
+                self._train_batch(xs, ys, sw, self.trainable_weights)
         return _result(self._compiled_metrics.results(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -311,7 +314,8 @@ class Trainer:
         n = len(np.asarray(flatten_structure(x, self.input_names)[0]))
         batches = self._adapter(x, y, sample_weight, n, False, None, "test_on_batch")
         self._regularized = any(p.regularizer is not None for p in self.weights)
-        return _result(self._evaluate_batches(batches, None), return_dict)
+        with parallel.thread_pool():
+            return _result(self._evaluate_batches(batches, None), return_dict)
 
     def predict_on_batch(self, x):
         """The outputs on one batch (NumPy)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import parallel
 from glassnet.autograd.broadcast import unbroadcast
 from glassnet.autograd.ops._operands import constant, operands
 from glassnet.autograd.tensor import Function, Tensor
@@ -219,7 +220,7 @@ class Linear(Function):
         if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[0]:
             raise ValueError("shape mismatch")
         self.x, self.w = x, w
-        y = x @ w
+        y = parallel.matmul(x.reshape(-1, x.shape[-1]), w).reshape(*x.shape[:-1], w.shape[1])
         y += b
         return y
 
@@ -227,15 +228,13 @@ class Linear(Function):
         need_x, need_w, need_b = self.needs_input_grad
         x, w = self.x, self.w
         gy2 = gy.reshape(-1, gy.shape[-1])
-        gw = None
+        gw = gx = None
         if need_w:
             out = _grad_out(self.inputs[1])
-            gw = np.matmul(x.reshape(-1, x.shape[-1]).T, gy2, out=out)
-        return (
-            gy @ w.T if need_x else None,
-            gw,
-            gy2.sum(axis=0) if need_b else None,
-        )
+            gw = parallel.matmul_tn(x.reshape(-1, x.shape[-1]), gy2, out=out)
+        if need_x:
+            gx = parallel.matmul(gy2, w.T).reshape(x.shape)
+        return gx, gw, gy2.sum(axis=0) if need_b else None
 
     def input_error(self, inputs, err):
         x, w, b = (t.shape for t in inputs)

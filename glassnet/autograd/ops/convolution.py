@@ -20,8 +20,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from glassnet import parallel
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.tensor import Function, Tensor
+from glassnet.parallel import over_batch
 
 
 def same_padding(size, kernel, stride, dilation):
@@ -76,22 +78,42 @@ def _grouped_kernel(w, groups):
     return w.reshape(kh * kw * cg, groups, f // groups).transpose(1, 0, 2)
 
 
-def conv_forward(x, w, geom):
-    """(y, cols): the convolution and the im2col matrix backward needs."""
+def conv_forward(x, w, geom, bias=None, relu=False):
+    """(y, cols): the convolution (plus ``bias``, then max(., 0) if ``relu``) and the im2col
+    matrix backward needs. Without groups, each thread takes a slice of the batch through
+    im2col, GEMM, bias and relu while its rows are still in cache."""
     kh, kw, cg, f = w.shape
     xp = geom.padded(x)
     n, hp, wp, c = xp.shape
     oh, ow = geom.out_hw(x.shape[1], x.shape[2], kh, kw)
     m = n * oh * ow
     if geom.groups == 1:
-        cols = geom.windows(xp, kh, kw, oh, ow).reshape(m, kh * kw * c)
-        y = cols @ w.reshape(kh * kw * c, f)
+        cols = np.empty((m, kh * kw * c), x.dtype)
+        y = np.empty((m, f), np.result_type(x, w))
+        kernel = w.reshape(kh * kw * c, f)
+        rows = oh * ow
+
+        def part(lo, hi):
+            r = slice(lo * rows, hi * rows)
+            np.copyto(cols[r].reshape(hi - lo, oh, ow, kh, kw, c),
+                      geom.windows(xp[lo:hi], kh, kw, oh, ow))
+            _bias_relu(np.matmul(cols[r], kernel, out=y[r]), bias, relu)
+
+        over_batch(part, n, cols.size + y.size)
     else:
         g = geom.groups
         view = geom.windows(xp, kh, kw, oh, ow).reshape(m, kh, kw, g, cg)
         cols = np.ascontiguousarray(view.transpose(3, 0, 1, 2, 4)).reshape(g, m, kh * kw * cg)
         y = (cols @ _grouped_kernel(w, g)).transpose(1, 0, 2).reshape(m, f)
+        _bias_relu(y, bias, relu)
     return y.reshape(n, oh, ow, f), cols
+
+
+def _bias_relu(y, bias, relu):
+    if bias is not None:
+        y += bias
+    if relu:
+        np.maximum(y, 0, out=y)
 
 
 def conv_weight_grad(cols, gy, w_shape, groups, out=None):
@@ -99,7 +121,7 @@ def conv_weight_grad(cols, gy, w_shape, groups, out=None):
     kh, kw, cg, f = w_shape
     gy2 = gy.reshape(-1, f)
     if groups == 1:
-        return np.matmul(cols.T, gy2, out=None if out is None else out.reshape(-1, f)) \
+        return parallel.matmul_tn(cols, gy2, None if out is None else out.reshape(-1, f)) \
             .reshape(w_shape)
     gy_g = gy2.reshape(-1, groups, f // groups).transpose(1, 0, 2)
     gw = np.swapaxes(cols, 1, 2) @ gy_g  # (G, KH*KW*Cg, F/G)
@@ -111,26 +133,40 @@ def conv_input_grad(gy, w, geom, x_shape):
 
     One GEMM per offset rather than one GEMM into a (N*OH*OW, KH*KW*C) array: each product is
     contiguous and small enough to stay in cache while it is added to its strided slice
-    (the single large array thrashed the cache: 17 ms against 2 ms at batch 128).
+    (the single large array thrashed the cache: 17 ms against 2 ms at batch 128). Each
+    thread takes a slice of the batch.
     """
     kh, kw, cg, f = w.shape
     n, h, wd, c = x_shape
     oh, ow = gy.shape[1], gy.shape[2]
-    gy2 = gy.reshape(-1, f)
     (pt, pb), (pl, pr) = geom.pads
-    dxp = np.zeros((n, h + pt + pb, wd + pl + pr, c), dtype=gy.dtype)
+    dxp = np.empty((n, h + pt + pb, wd + pl + pr, c), dtype=gy.dtype)
     if geom.groups == 1:
-        for i, j, where in geom.offsets(kh, kw, oh, ow):
-            dxp[where] += (gy2 @ w[i, j].T).reshape(n, oh, ow, c)
+        def part(lo, hi):
+            d, g = dxp[lo:hi], gy[lo:hi].reshape(-1, f)
+            d.fill(0)
+            for i, j, where in geom.offsets(kh, kw, oh, ow):
+                d[where] += (g @ w[i, j].T).reshape(hi - lo, oh, ow, c)
+
+        over_batch(part, n, dxp.size * kh * kw)
     else:
+        dxp.fill(0)
         g = geom.groups
-        gy_g = gy2.reshape(-1, g, f // g).transpose(1, 0, 2)
+        gy_g = gy.reshape(-1, g, f // g).transpose(1, 0, 2)
         d = gy_g @ np.swapaxes(_grouped_kernel(w, g), 1, 2)  # (G, M, KH*KW*Cg)
         dcols = d.reshape(g, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6) \
             .reshape(n, oh, ow, kh, kw, c)
         for i, j, where in geom.offsets(kh, kw, oh, ow):
             dxp[where] += dcols[:, :, :, i, j, :]
     return dxp[:, pt:pt + h, pl:pl + wd, :]
+
+
+def relu_mask(gy, y):
+    """gy where y > 0, else 0 (the rectifier's gradient), split over the batch."""
+    out = np.empty(np.broadcast_shapes(gy.shape, y.shape), np.result_type(gy, y))
+    over_batch(lambda lo, hi: np.multiply(gy[lo:hi], y[lo:hi] > 0, out=out[lo:hi]),
+               len(out), out.size)
+    return out
 
 
 def _grad_out(tensor):
@@ -156,17 +192,14 @@ class Conv2D(Function):
 
     def forward(self, x, w, b=None):
         self.x_shape, self.w = x.shape, w
-        y, self.cols = conv_forward(x, w, self.geom)
-        if b is not None:
-            y += b
+        y, self.cols = conv_forward(x, w, self.geom, b, self.relu)
         if self.relu:
-            np.maximum(y, 0, out=y)
             self.y = y
         return y
 
     def backward(self, gy):
         if self.relu and gy is not self.premasked:
-            gy = gy * (self.y > 0)
+            gy = relu_mask(gy, self.y)
         need = self.needs_input_grad
         gx = conv_input_grad(gy, self.w, self.geom, self.x_shape) if need[0] else None
         gw = conv_weight_grad(self.cols, gy, self.w.shape, self.geom.groups,
@@ -177,10 +210,8 @@ class Conv2D(Function):
 
 
 def bias_grad(gy):
-    """sum of gy over every axis but the last, as a matrix-vector product: 5x faster than
-    ``sum(axis=0)`` over a tall (N*OH*OW, F) array."""
-    gy2 = gy.reshape(-1, gy.shape[-1])
-    return np.ones(len(gy2), gy.dtype) @ gy2
+    """sum of gy over every axis but the last (see ``parallel.sum_rows``)."""
+    return parallel.sum_rows(gy.reshape(-1, gy.shape[-1]))
 
 
 class Conv2DTranspose(Function):

@@ -18,6 +18,7 @@ from glassnet.autograd.grad_mode import is_grad_enabled
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.convolution import Conv2D, Geometry, _pair, resolve_padding
 from glassnet.autograd.tensor import Function, Tensor
+from glassnet.parallel import over_batch
 
 
 class _Pool(Function):
@@ -90,43 +91,58 @@ class MaxPool2D(_Pool):
     def forward(self, x):
         xp = self._setup(x, -np.inf)
         self.xp = xp
-        # A running maximum over the window offsets: elementwise passes over strided views
-        # run 2.5x faster than NumPy's max over two non-contiguous axes.
-        # Non-overlapping windows also record which offset won (uint8, row-major): only a
-        # strictly greater value takes over, so the first maximum keeps ties, and since
-        # offsets only grow, "k if greater else winner" is max(winner, greater * k).
-        y, winner = None, None
-        track = self.fast and self.for_backward
+        y = np.empty((x.shape[0], self.oh, self.ow, x.shape[3]), x.dtype)
+        winner = None
+        if self.fast:
+            # Non-overlapping windows also record which offset won, for backward.
+            if self.for_backward:
+                winner = np.empty(y.shape, np.uint8)
+
+            def part(lo, hi):
+                self._running_max(xp[lo:hi], y[lo:hi], None if winner is None else winner[lo:hi])
+
+            over_batch(part, len(x), x.size)
+        else:
+            self._running_max(xp, y, None)
+        self.y, self.winner = y, winner
+        return y
+
+    def _running_max(self, xp, y, winner):
+        """y (and winner) of the windows of ``xp``, written in place.
+
+        A running maximum over the window offsets: elementwise passes over strided views run
+        2.5x faster than NumPy's max over two non-contiguous axes. The winner is the offset
+        (uint8, row-major) holding the maximum: only a strictly greater value takes over, so
+        the first maximum keeps ties, and since offsets only grow, "k if greater else winner"
+        is max(winner, greater * k).
+        """
         for k, view in enumerate(self._offset_views(xp)):
-            if y is None:
-                y = view.copy()
-                if track:
-                    winner = np.zeros(y.shape, np.uint8)
+            if k == 0:
+                np.copyto(y, view)
+                if winner is not None:
+                    winner.fill(0)
                 continue
-            if track:
+            if winner is not None:
                 greater = np.greater(view, y)
                 np.maximum(winner, np.multiply(greater, np.uint8(k), dtype=np.uint8),
                            out=winner)
             np.maximum(y, view, out=y)
-        self.y, self.winner = y, winner
-        return y
 
     def backward(self, gy):
         source = self.inputs[0]._ctx
+        # When the input is max(conv, 0), its gradient is dx where x > 0. Only window maxima
+        # get a gradient, so masking dy where the pooled maximum is 0 is the same mask,
+        # applied to an array a window's size smaller; the conv then skips its own.
         relu_source = isinstance(source, Conv2D) and source.relu
-        if relu_source:
-            # The input is max(conv, 0): its gradient is dx where x > 0. Only window maxima get
-            # a gradient, so masking dy where the pooled maximum is 0 is the same mask, applied
-            # to an array a window's size smaller; the conv then skips its own.
-            gy = gy * (self.y > 0)
-        dx = self._backward(gy)
+        if self.fast:
+            dx = self._scatter_winners(gy, relu_source)
+        else:
+            dx = self._route_to_first_maximum(gy * (self.y > 0) if relu_source else gy)
         if relu_source:
             source.premasked = dx
         return dx
 
-    def _backward(self, gy):
-        if self.fast:
-            return self._scatter_winners(gy)
+    def _route_to_first_maximum(self, gy):
         # Visit the window offsets in row-major order; the first one equal to the window's
         # maximum takes the gradient, later ties find it taken. (Tracking the winning offset
         # with masked copies into strided views measured 9x slower.)
@@ -140,18 +156,25 @@ class MaxPool2D(_Pool):
 
         return self._scatter(route, gy.dtype, self.xp)
 
-    def _scatter_winners(self, gy):
+    def _scatter_winners(self, gy, mask_zero_maxima):
         """dx for non-overlapping windows: each offset's block is dy where it won, else 0;
         every input in a whole window is written once, so only the rows and columns past
         the last window need zeros."""
         (ph, pw), oh, ow = self.pool, self.oh, self.ow
         dx = np.empty(self.x_shape, gy.dtype)
-        dx[:, oh * ph:] = 0
-        dx[:, :oh * ph, ow * pw:] = 0
-        dblocks = self._blocks(dx)
-        for k in range(ph * pw):
-            i, j = divmod(k, pw)
-            np.multiply(gy, self.winner == k, out=dblocks[:, :, i, :, j, :])
+
+        def part(lo, hi):
+            g, winner, d = gy[lo:hi], self.winner[lo:hi], dx[lo:hi]
+            if mask_zero_maxima:
+                g = g * (self.y[lo:hi] > 0)
+            d[:, oh * ph:] = 0
+            d[:, :oh * ph, ow * pw:] = 0
+            dblocks = self._blocks(d)
+            for k in range(ph * pw):
+                i, j = divmod(k, pw)
+                np.multiply(g, winner == k, out=dblocks[:, :, i, :, j, :])
+
+        over_batch(part, len(dx), dx.size)
         return dx
 
 

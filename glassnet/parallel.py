@@ -39,11 +39,9 @@ import threading
 
 import numpy as np
 
-# Below this many elements per call a thread hand-off costs more than it saves.
-MIN_ELEMENTS = 1 << 16
-# Chunks per thread: a worker whose core was idle can take 60-90 us to wake (a virtual CPU
-# that halted); the caller meanwhile takes chunks itself instead of waiting for it.
-CHUNKS_PER_THREAD = 1
+# Below this many elements per call (a pass of ~100 us) a thread hand-off costs more than it
+# saves: waking a worker whose core went idle takes 6-90 us.
+MIN_ELEMENTS = 1 << 18
 
 
 def _default_threads() -> int:
@@ -57,14 +55,17 @@ def _default_threads() -> int:
 
 
 class _Job:
-    """One call split into chunks that threads claim in turn until none is left."""
+    """One call split into one slice per thread; threads claim slices in turn until none is
+    left, so a worker that wakes late (a virtual CPU that halted can take 60-90 us) finds its
+    slice already taken by the caller rather than delaying it. Finer slices measured slower:
+    each hand-off between threads costs more than the balance gains."""
 
     def __init__(self, fn, bounds):
         self.fn, self.bounds = fn, bounds
         self.claims = itertools.count()  # next() is atomic under the GIL
         self.left = len(bounds) - 1
         self.count_lock = threading.Lock()
-        self.finished = threading.Lock()  # released when the last chunk is done
+        self.finished = threading.Lock()  # released when the last slice is done
         self.finished.acquire()
         self.error = None
 
@@ -73,7 +74,7 @@ class _Job:
         while (i := next(self.claims)) < last:
             try:
                 self.fn(self.bounds[i], self.bounds[i + 1])
-            except BaseException as err:  # raised in the caller once every chunk is done
+            except BaseException as err:  # raised in the caller once every slice is done
                 self.error = self.error or err
             with self.count_lock:
                 self.left -= 1
@@ -101,7 +102,7 @@ class _Pool:
             return 1
         return parts
 
-    def run(self, fn, n, size, chunks):
+    def run(self, fn, n, size):
         parts = self.parts(n, size)
         if parts < 2 or not self.busy.acquire(blocking=False):
             fn(0, n)
@@ -111,12 +112,11 @@ class _Pool:
                 threading.Thread(target=_worker_loop, args=(self.jobs,), daemon=True,
                                  name="glassnet-worker").start()
                 self.workers += 1
-            count = min(n, chunks or CHUNKS_PER_THREAD * parts)
-            job = _Job(fn, [n * i // count for i in range(count + 1)])
+            job = _Job(fn, [n * i // parts for i in range(parts + 1)])
             for _ in range(parts - 1):
                 self.jobs.put(job)
             job.work()
-            # A worker that wakes after the last chunk was claimed finds nothing to do.
+            # A worker that wakes after the last slice was claimed finds nothing to do.
             job.finished.acquire()
             if job.error is not None:
                 raise job.error
@@ -137,16 +137,15 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def over_batch(fn, n: int, size: int, chunks: int | None = None) -> None:
+def over_batch(fn, n: int, size: int) -> None:
     """Run ``fn(lo, hi)`` over contiguous slices covering rows ``0..n`` of the batch, in
     parallel inside a :func:`thread_pool` block when the work (``size`` elements in all) is
     large enough to gain from it; else ``fn(0, n)``.
 
     ``fn`` must only touch its own rows; it runs on the calling thread and on worker threads.
-    The rows are cut into ``chunks`` slices (default: a few per thread) that the threads take
-    in turn. An exception in any slice is raised here once every slice has finished.
+    An exception in any slice is raised here once every slice has finished.
     """
-    _pool.run(fn, n, size, chunks)
+    _pool.run(fn, n, size)
 
 
 _blas_held = False  # inside a thread_pool() block that holds the BLAS to one thread
@@ -208,9 +207,9 @@ def get_num_threads() -> int:
 
 
 def _gemm_size(m, k, n):
-    # A thread hand-off pays for itself above about a million multiply-adds, which is
-    # about MIN_ELEMENTS elements of a memory-bound elementwise pass.
-    return m * k * n // 16
+    # One thread does about 64 multiply-adds in the time a memory-bound pass takes per
+    # element, so this compares with MIN_ELEMENTS.
+    return m * k * n // 64
 
 
 def matmul(a, b, out=None):
@@ -252,14 +251,7 @@ def matmul_tn(a, b, out=None):
         partials[lo] = a[lo:hi].T @ b[lo:hi]
 
     over_batch(part, m, size)
-    first, *rest = (partials[lo] for lo in sorted(partials))
-    if not rest:  # another thread held the pool: one slice
-        np.copyto(out, first)
-        return out
-    np.add(first, rest[0], out=out)
-    for partial in rest[1:]:
-        out += partial
-    return out
+    return sum_in_order(partials, out)
 
 
 def sum_rows(a):
@@ -272,7 +264,19 @@ def sum_rows(a):
         partials[lo] = ones[lo:hi] @ a[lo:hi]
 
     over_batch(part, len(a), a.size)
+    return sum_in_order(partials)
+
+
+def sum_in_order(partials, out=None):
+    """The sum of per-slice results ``{first row: array}``, added in row order so that the
+    result does not depend on which thread finished first. Writes into ``out`` if given."""
     first, *rest = (partials[lo] for lo in sorted(partials))
-    for partial in rest:
-        first += partial  # each partial is a fresh array of this call
-    return first
+    if not rest:
+        if out is None:
+            return first
+        np.copyto(out, first)
+        return out
+    total = np.add(first, rest[0], out=out)
+    for partial in rest[1:]:
+        total += partial
+    return total

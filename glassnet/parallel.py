@@ -1,20 +1,20 @@
-"""Elementwise work on large activations, split over the batch axis across threads.
+"""Large elementwise work and matrix products, split over the batch axis across threads.
 
 NumPy's matrix products run on every core (its BLAS has its own threads), but its ufuncs and
 copies run on one. On a CNN's activations (megabytes per array) those single-core passes were
 half of a training step: bias and ReLU, im2col copies, max pooling, the strided additions of
 the input gradient. NumPy releases the GIL inside such loops, so Python threads that each take
 a contiguous slice of the batch run them in parallel (1.6-1.8x faster on 2 cores at batch 128,
-where each pass is memory-bound). Only the work is split: every slice writes its own rows of
-arrays allocated once by the caller.
+where each pass is memory-bound). Every slice writes its own rows of arrays allocated once by
+the caller; sums over the batch (weight gradients) add per-slice results in batch order.
 
 The BLAS threads and glassnet's cannot share the cores: after each matrix product OpenBLAS's
-threads spin for a while waiting for the next one, and a worker started meanwhile finds its
-core taken (the split then gained nothing). So work is split only inside a
-:func:`thread_pool` block, which holds NumPy's BLAS to one thread per call and splits the
-matrix products over the batch too, as PyTorch's intra-op pool does. ``fit``, ``evaluate`` and
-``predict`` open one; ops called elsewhere run on the calling thread, as NumPy does. Holding
-the BLAS needs threadpoolctl (``pip install glassnet[fast]``); without it nothing is split.
+threads spin for ~100 ms waiting for the next one, and a worker started meanwhile found its core
+taken (the split gained nothing). So work is split only inside a :func:`thread_pool` block,
+which holds NumPy's BLAS to one thread per call and splits the large matrix products itself,
+as PyTorch's intra-op pool does; ``fit``, ``evaluate`` and ``predict`` open one. Ops called
+elsewhere run on the calling thread, as NumPy does. Holding the BLAS needs threadpoolctl
+(``pip install glassnet[fast]``); without it nothing is split.
 
 The thread count follows ``OMP_NUM_THREADS`` when it is set, else the CPUs this process may
 run on, and can be changed with :func:`set_num_threads` (as ``torch.set_num_threads``).
@@ -98,7 +98,7 @@ class _Pool:
 
     def parts(self, n, size):
         parts = min(self.threads, n)
-        if parts < 2 or size < MIN_ELEMENTS or not _blas_held:
+        if parts < 2 or size < MIN_ELEMENTS or _held is None:
             return 1
         return parts
 
@@ -148,13 +148,14 @@ def over_batch(fn, n: int, size: int) -> None:
     _pool.run(fn, n, size)
 
 
-_blas_held = False  # inside a thread_pool() block that holds the BLAS to one thread
-_depth = 0
+_depth = 0  # open thread_pool() blocks
 _depth_lock = threading.Lock()
+_held = None  # [(BLAS library, its thread count before)] while held to one thread
 _controller = None
 
 
-def _blas_controller():
+def _blas_libraries():
+    """threadpoolctl's handles on the BLAS libraries loaded (NumPy's), or [] without it."""
     global _controller
     if _controller is None:
         try:
@@ -163,32 +164,49 @@ def _blas_controller():
             _controller = False
         else:
             _controller = ThreadpoolController()
-    return _controller or None
+    if not _controller:
+        return []
+    return [lib for lib in _controller.lib_controllers if lib.user_api == "blas"]
 
 
 @contextlib.contextmanager
 def thread_pool():
-    """A block in which glassnet's ops split their work over :func:`get_num_threads` threads
-    and NumPy's BLAS runs one thread per call (restored on exit; blocks nest).
+    """A block in which glassnet's ops split large work over :func:`get_num_threads` threads
+    and NumPy's BLAS runs one thread per call (its setting is restored when the outermost
+    block ends; blocks nest). Without threadpoolctl nothing changes.
 
     >>> with thread_pool():
     ...     pass
     """
-    global _blas_held, _depth
-    limiter = None
+    global _depth, _held
     with _depth_lock:
         _depth += 1
-        if _depth == 1 and _pool.threads > 1 and _blas_controller() is not None:
-            limiter = _blas_controller().limit(limits=1, user_api="blas")
-            _blas_held = True
+        if _depth == 1 and _pool.threads > 1:
+            _held = [(lib, lib.num_threads) for lib in _blas_libraries()] or None
+            for lib, _ in _held or ():
+                lib.set_num_threads(1)
     try:
         yield
     finally:
         with _depth_lock:
             _depth -= 1
-            if limiter is not None:
-                _blas_held = False
-                limiter.restore_original_limits()
+            if not _depth and _held is not None:
+                for lib, threads in _held:
+                    lib.set_num_threads(threads)
+                _held = None
+
+
+@contextlib.contextmanager
+def _blas_threads():
+    """The BLAS's own threads for one matrix product while it is held (see ``matmul``)."""
+    held = _held
+    for lib, _ in held or ():
+        lib.set_num_threads(_pool.threads)
+    try:
+        yield
+    finally:
+        for lib, _ in held or ():
+            lib.set_num_threads(1)
 
 
 def set_num_threads(n: int) -> None:
@@ -212,6 +230,19 @@ def _gemm_size(m, k, n):
     return m * k * n // 64
 
 
+# A product too small to split that still gains from the BLAS's own threads (whose threads
+# wake faster than a Python worker): measured on 2 cores, 784x128 dense layers at batch 128
+# (12.8M multiply-adds) ran 5% faster on the BLAS's 2 threads, at batch 32 (3.2M) 8% slower.
+BLAS_THREADS_MIN = 8_000_000
+
+
+def _unsplit(product, m, k, n):
+    if _held is not None and m * k * n >= BLAS_THREADS_MIN:
+        with _blas_threads():
+            return product()
+    return product()
+
+
 def matmul(a, b, out=None):
     """``a @ b`` for a 2-D ``a``, split over the threads (see :func:`over_batch`): by rows of
     ``a`` when it is tall, else by columns of ``b``, so that each thread packs only its part of
@@ -220,8 +251,10 @@ def matmul(a, b, out=None):
     (m, k), n = a.shape, b.shape[1]
     if out is None:
         out = np.empty((m, n), np.result_type(a, b))
-    size = _gemm_size(m, k, n)
-    if m >= 4 * max(k, n):
+    size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
+    if _pool.parts(m if by_rows else n, size) < 2:
+        return _unsplit(lambda: np.matmul(a, b, out=out), m, k, n)
+    if by_rows:
         over_batch(lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]), m, size)
     else:
         over_batch(lambda lo, hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi]), n, size)
@@ -237,12 +270,12 @@ def matmul_tn(a, b, out=None):
     gradient) each thread computes its own columns of the result.
     """
     (m, k), n = a.shape, b.shape[1]
-    size = _gemm_size(m, k, n)
-    if _pool.parts(m, size) < 2:
-        return np.matmul(a.T, b, out=out)
+    size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
+    if _pool.parts(m if by_rows else n, size) < 2:
+        return _unsplit(lambda: np.matmul(a.T, b, out=out), m, k, n)
     if out is None:
         out = np.empty((k, n), np.result_type(a, b))
-    if m < 4 * max(k, n):
+    if not by_rows:
         over_batch(lambda lo, hi: np.matmul(a.T, b[:, lo:hi], out=out[:, lo:hi]), n, size)
         return out
     partials = {}

@@ -54,6 +54,9 @@ def test_thread_pool_holds_the_blas_to_one_thread_and_restores_it(two_threads):
         with parallel.thread_pool():  # nested: still held
             assert set(blas_threads()) == {1}
         assert set(blas_threads()) == {1}
+        a = np.ones((128, 800))  # a product too small to split: the BLAS's threads, once
+        np.testing.assert_array_equal(parallel.matmul(a, a.T[:, :128]), a @ a.T[:, :128])
+        assert set(blas_threads()) == {1}
     assert blas_threads() == before
 
 

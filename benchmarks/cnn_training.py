@@ -7,7 +7,8 @@ Network: Conv2D 32 3x3 relu -> MaxPooling2D 2 -> Conv2D 64 3x3 relu -> MaxPoolin
 Flatten -> Dense 128 relu -> Dense 10 softmax; Adam 1e-3; batch 32 and 128. Epoch times are
 measured inside one fit call (the mean of the epochs after the first), PyTorch runs an
 idiomatic loop with torch.set_num_threads. The breakdown times each part of a step on one
-batch and compares the achieved GFLOP/s with NumPy's float32 matrix-product rate here.
+batch, as fit runs it, and compares the achieved GFLOP/s with NumPy's float32 matrix-product
+rate here.
 """
 
 from __future__ import annotations
@@ -106,9 +107,10 @@ def run_keras(args):
 
 
 def breakdown(batch=32, repeats=20):
-    """Time each part of one glassnet step and the GFLOP/s of the convolutions."""
+    """Time each part of one glassnet step as fit runs it (inside ``parallel.thread_pool``,
+    work split over the threads) and the GFLOP/s of the convolutions."""
     import glassnet as gn
-    from glassnet import backend
+    from glassnet import backend, parallel
     from glassnet.autograd.ops import convolution as conv
 
     backend.keep_freed_memory()  # as fit does: steps then reuse freed memory
@@ -127,41 +129,57 @@ def breakdown(batch=32, repeats=20):
     w2 = rng.standard_normal((3, 3, 32, 64)).astype(np.float32)
     geom = conv.Geometry((1, 1), (1, 1), ((0, 0), (0, 0)), 1)
     parts, flops = {}, 0.0
-    for name, x, w in (("conv1", x1, w1), ("conv2", x2, w2)):
-        kh, kw, c, f = w.shape
-        oh, ow = geom.out_hw(x.shape[1], x.shape[2], kh, kw)
-        m, k = batch * oh * ow, kh * kw * c
-        cols = geom.windows(x, kh, kw, oh, ow).reshape(m, k)
-        gy = rng.standard_normal((batch, oh, ow, f)).astype(np.float32)
-        parts[f"{name} im2col"] = timed(lambda x=x, kh=kh, kw=kw, oh=oh, ow=ow, m=m, k=k:
-                                        geom.windows(x, kh, kw, oh, ow).reshape(m, k))
-        parts[f"{name} GEMM (forward)"] = timed(lambda cols=cols, w=w, k=k, f=f:
-                                                cols @ w.reshape(k, f))
-        parts[f"{name} GEMM (weight grad)"] = timed(
-            lambda cols=cols, gy=gy, w=w: conv.conv_weight_grad(cols, gy, w.shape, 1))
-        flops += 2 * 2 * m * k * f
-        if name == "conv2":  # the first layer's input needs no gradient
-            parts["conv2 input grad (GEMM + accumulation)"] = timed(
-                lambda gy=gy, w=w, x=x: conv.conv_input_grad(gy, w, geom, x.shape))
-            flops += 2 * m * k * f
-    for name, shape in (("pool1", (batch, 26, 26, 32)), ("pool2", (batch, 11, 11, 64))):
-        t = gn.tensor(rng.random(shape, dtype=np.float32), requires_grad=True)
+    with parallel.thread_pool():
+        for name, x, w in (("conv1", x1, w1), ("conv2", x2, w2)):
+            kh, kw, c, f = w.shape
+            oh, ow = geom.out_hw(x.shape[1], x.shape[2], kh, kw)
+            m, k = batch * oh * ow, kh * kw * c
+            b = np.zeros(f, np.float32)
+            y, cols = conv.conv_forward(x, w, geom, b, relu=True)
+            gy = rng.standard_normal(y.shape).astype(np.float32)
+            flops += 2 * 2 * m * k * f
+            if name == "conv2":  # its parts one by one, then fused as the op runs them
+                out = np.empty((m, k), np.float32)
 
-        def pool(t=t):
-            y = gn.max_pool2d(t)
-            y.backward(np.ones(y.shape, np.float32))
-            t.grad = None
+                def im2col(x=x, out=out, kh=kh, kw=kw, oh=oh, ow=ow, c=c):
+                    parallel.over_batch(lambda lo, hi: np.copyto(
+                        out[lo * oh * ow:hi * oh * ow].reshape(hi - lo, oh, ow, kh, kw, c),
+                        geom.windows(x[lo:hi], kh, kw, oh, ow)), len(x), out.size)
 
-        parts[f"{name} forward+backward"] = timed(pool)
-    model = glassnet_cnn()
-    xb, yb = rng.random((batch, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, batch)
-    model.train_on_batch(xb, yb)
-    params = model.trainable_weights
-    for p in params:
-        p.reuse_grad_buffer = True  # as in fit
-    grads = [np.ones_like(p.data) * 1e-3 for p in params]
-    parts["optimizer (Adam, all weights)"] = timed(lambda: model.optimizer.apply(grads, params))
-    parts["whole training step (train_on_batch)"] = timed(lambda: model.train_on_batch(xb, yb))
+                parts["conv2 im2col"] = timed(im2col)
+                parts["conv2 GEMM (forward)"] = timed(
+                    lambda cols=cols, w=w, k=k, f=f: parallel.matmul(cols, w.reshape(k, f)))
+                parts["conv2 GEMM (weight grad)"] = timed(
+                    lambda cols=cols, gy=gy, w=w: conv.conv_weight_grad(cols, gy, w.shape, 1))
+                parts["conv2 input grad (GEMMs + accumulation)"] = timed(
+                    lambda gy=gy, w=w, x=x: conv.conv_input_grad(gy, w, geom, x.shape))
+                flops += 2 * m * k * f
+            parts[f"{name} forward (im2col, GEMM, bias, relu)"] = timed(
+                lambda x=x, w=w, b=b: conv.conv_forward(x, w, geom, b, relu=True))
+            need_x = name == "conv2"  # the first layer's input needs no gradient
+            parts[f"{name} backward (relu mask, {'dx, ' if need_x else ''}dw, db)"] = timed(
+                lambda gy=gy, y=y, cols=cols, w=w, x=x, need_x=need_x: conv.conv_backward(
+                    gy, y, cols, w, geom, x.shape, need_x, True, True))
+        for name, shape in (("pool1", (batch, 26, 26, 32)), ("pool2", (batch, 11, 11, 64))):
+            t = gn.tensor(rng.random(shape, dtype=np.float32), requires_grad=True)
+
+            def pool(t=t):
+                y = gn.max_pool2d(t)
+                y.backward(np.ones(y.shape, np.float32))
+                t.grad = None
+
+            parts[f"{name} forward+backward"] = timed(pool)
+        model = glassnet_cnn()
+        xb, yb = rng.random((batch, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, batch)
+        model.train_on_batch(xb, yb)
+        params = model.trainable_weights
+        for p in params:
+            p.reuse_grad_buffer = True  # as in fit
+        grads = [np.ones_like(p.data) * 1e-3 for p in params]
+        parts["optimizer (Adam, all weights)"] = timed(
+            lambda: model.optimizer.apply(grads, params))
+        parts["whole training step (train_on_batch)"] = timed(
+            lambda: model.train_on_batch(xb, yb))
     a = rng.random((1024, 1024), dtype=np.float32)
     blas = 2 * 1024 ** 3 / (timed(lambda: a @ a) / 1e3) / 1e9
     achieved = flops / (parts["whole training step (train_on_batch)"] / 1e3) / 1e9
@@ -195,12 +213,17 @@ def main():
                         if n != "glassnet" and ours)
         print(line)
     os.environ.update({v: str(args.threads) for v in THREAD_VARS})
-    parts, achieved, blas = breakdown()
-    print("\nwhere a glassnet step goes (batch 32, ms):")
-    for name, ms in parts.items():
-        print(f"  {name:42} {ms:7.3f}")
-    print(f"convolution GFLOP/s achieved over the whole step: {achieved:.1f}; NumPy float32 "
-          f"matmul (1024x1024) here: {blas:.1f} GFLOP/s")
+    from glassnet import parallel
+
+    parallel.set_num_threads(args.threads)
+    for batch in (32, 128):
+        parts, achieved, blas = breakdown(batch)
+        print(f"\nwhere a glassnet step goes (batch {batch}, ms; {parallel.get_num_threads()} "
+              f"threads, as in fit):")
+        for name, ms in parts.items():
+            print(f"  {name:48} {ms:7.3f}")
+        print(f"convolution GFLOP/s achieved over the whole step: {achieved:.1f}; NumPy "
+              f"float32 matmul (1024x1024) here: {blas:.1f} GFLOP/s")
 
 
 if __name__ == "__main__":

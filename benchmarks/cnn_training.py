@@ -136,6 +136,7 @@ def breakdown(batch=32, repeats=20):
             m, k = batch * oh * ow, kh * kw * c
             b = np.zeros(f, np.float32)
             y, cols = conv.conv_forward(x, w, geom, b, relu=True)
+            cols_k = cols[:, :-1]  # without the column of ones that carries the bias
             gy = rng.standard_normal(y.shape).astype(np.float32)
             flops += 2 * 2 * m * k * f
             if name == "conv2":  # its parts one by one, then fused as the op runs them
@@ -148,7 +149,7 @@ def breakdown(batch=32, repeats=20):
 
                 parts["conv2 im2col"] = timed(im2col)
                 parts["conv2 GEMM (forward)"] = timed(
-                    lambda cols=cols, w=w, k=k, f=f: parallel.matmul(cols, w.reshape(k, f)))
+                    lambda cols_k=cols_k, w=w, k=k, f=f: parallel.matmul(cols_k, w.reshape(k, f)))
                 parts["conv2 GEMM (weight grad)"] = timed(
                     lambda cols=cols, gy=gy, w=w: conv.conv_weight_grad(cols, gy, w.shape, 1))
                 parts["conv2 input grad (GEMMs + accumulation)"] = timed(
@@ -156,10 +157,12 @@ def breakdown(batch=32, repeats=20):
                 flops += 2 * m * k * f
             parts[f"{name} forward (im2col, GEMM, bias, relu)"] = timed(
                 lambda x=x, w=w, b=b: conv.conv_forward(x, w, geom, b, relu=True))
-            need_x = name == "conv2"  # the first layer's input needs no gradient
-            parts[f"{name} backward (relu mask, {'dx, ' if need_x else ''}dw, db)"] = timed(
-                lambda gy=gy, y=y, cols=cols, w=w, x=x, need_x=need_x: conv.conv_backward(
-                    gy, y, cols, w, geom, x.shape, need_x, True, True))
+            # The first layer's input needs no gradient; the pool after each conv masks
+            # the relu's gradient on its own smaller array.
+            need_x = name == "conv2"
+            parts[f"{name} backward ({'dx, ' if need_x else ''}dw, db)"] = timed(
+                lambda gy=gy, cols=cols, w=w, x=x, need_x=need_x: conv.conv_backward(
+                    gy, None, cols, w, geom, x.shape, need_x, True, True))
         for name, shape in (("pool1", (batch, 26, 26, 32)), ("pool2", (batch, 11, 11, 64))):
             t = gn.tensor(rng.random(shape, dtype=np.float32), requires_grad=True)
 

@@ -128,9 +128,11 @@ _pool = _Pool(_default_threads())
 
 
 def _after_fork_in_child():
-    # Threads do not survive fork(): the child starts with no workers.
-    global _pool
+    # Threads do not survive fork(): the child starts with no workers, and with fresh locks in
+    # case another thread held one at the moment of the fork.
+    global _pool, _depth_lock
     _pool = _Pool(_pool.threads)
+    _depth_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

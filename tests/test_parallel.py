@@ -128,3 +128,32 @@ def test_conv_split_size_covers_every_row(two_threads):
     with parallel.thread_pool():
         split, _ = conv.conv_forward(x, w, geom)
     np.testing.assert_array_equal(split, serial)
+
+
+def _split_sum_in_child(queue):
+    x = np.arange(1 << 19, dtype=np.float64).reshape(1 << 9, 1 << 10)
+    with parallel.thread_pool():
+        queue.put(float(parallel.sum_rows(x).sum()))
+
+
+def test_a_forked_child_starts_its_own_workers(two_threads):
+    import multiprocessing
+
+    with parallel.thread_pool():  # workers exist in the parent before the fork
+        parallel.over_batch(lambda lo, hi: None, 10, 1 << 20)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_split_sum_in_child, args=(queue,))
+    child.start()
+    total = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert total == float(np.arange(1 << 19, dtype=np.float64).sum())
+
+
+def test_without_threadpoolctl_nothing_is_split(two_threads, monkeypatch):
+    monkeypatch.setattr(parallel, "_controller", False)  # as if it were not installed
+    seen = []
+    with parallel.thread_pool():
+        parallel.over_batch(lambda lo, hi: seen.append((lo, hi)), 10, 1 << 20)
+    assert seen == [(0, 10)]

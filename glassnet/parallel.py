@@ -97,8 +97,10 @@ class _Pool:
         self.busy = threading.Lock()
 
     def parts(self, n, size):
-        parts = min(self.threads, n)
-        if parts < 2 or size < MIN_ELEMENTS or _held is None:
+        # Each part gets at least half of MIN_ELEMENTS: on many cores a small batch is cut
+        # into a few large parts rather than one sample per thread.
+        parts = min(self.threads, n, 2 * size // MIN_ELEMENTS)
+        if parts < 2 or _held is None:
             return 1
         return parts
 

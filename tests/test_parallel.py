@@ -157,3 +157,11 @@ def test_without_threadpoolctl_nothing_is_split(two_threads, monkeypatch):
     with parallel.thread_pool():
         parallel.over_batch(lambda lo, hi: seen.append((lo, hi)), 10, 1 << 20)
     assert seen == [(0, 10)]
+
+
+def test_many_threads_cut_small_work_into_few_parts(two_threads):
+    parallel.set_num_threads(16)
+    seen = []
+    with parallel.thread_pool():
+        parallel.over_batch(lambda lo, hi: seen.append((lo, hi)), 64, 2 * parallel.MIN_ELEMENTS)
+    assert sorted(seen) == [(0, 16), (16, 32), (32, 48), (48, 64)]  # each MIN_ELEMENTS / 2

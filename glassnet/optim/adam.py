@@ -10,6 +10,8 @@ from glassnet.optim.optimizer import Optimizer, _check
 
 
 class _AdamBase(Optimizer):
+    elementwise = True
+
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, **kwargs):
         super().__init__(learning_rate, **kwargs)
         cls = type(self).__name__

@@ -10,6 +10,8 @@ from glassnet.optim.optimizer import Optimizer, _check
 class Adagrad(Optimizer):
     """acc += g**2;  w -= lr * g / sqrt(acc + eps) (Keras: eps inside the root)."""
 
+    elementwise = True
+
     slot_names = ("accumulator",)
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
@@ -40,6 +42,8 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """v = rho * v + (1 - rho) * g**2;  step = lr * g / sqrt(v + eps) (centered: v - mg**2,
     with mg the moving mean of g);  momentum: m = momentum * m + step, w -= m; else w -= step."""
+
+    elementwise = True
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, **kwargs):
@@ -88,6 +92,8 @@ class Adadelta(Optimizer):
     """acc_g = rho * acc_g + (1 - rho) * g**2;
     delta = sqrt(acc_d + eps) / sqrt(acc_g + eps) * g;
     acc_d = rho * acc_d + (1 - rho) * delta**2;  w -= lr * delta."""
+
+    elementwise = True
 
     slot_names = ("accumulated_grad", "accumulated_delta")
     scratch_buffers = 2

@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from glassnet import parallel
 from glassnet.autograd.tensor import Tensor
 from glassnet.optim import schedules
 
@@ -82,6 +83,9 @@ class Optimizer:
     default_learning_rate = 0.001
     slot_names = ()
     scratch_buffers = 1
+    # True when update_step treats every element on its own (all built-in optimizers): a
+    # large parameter is then updated in slices split over the threads.
+    elementwise = False
     state_decay = 0.0
     # A slot kept as value / scale internally (for fewer passes); exported unscaled.
     slot_scales: dict = {}
@@ -221,7 +225,7 @@ class Optimizer:
                 w *= 1.0 - lr * self.weight_decay
             if g.dtype != w.dtype:
                 g = g.astype(w.dtype)
-            self.update_step(g, w, self._slots[id(v)], lr, t)
+            self._update(g, w, self._slots[id(v)], lr, t)
         if group is not None:
             if self.weight_decay:
                 group.w *= 1.0 - lr * self.weight_decay
@@ -231,6 +235,18 @@ class Optimizer:
         period = flush_period(self.state_decay)
         if period and t % period == 0:
             self._flush_subnormal_state()
+
+    def _update(self, g, w, slots, lr, t):
+        """update_step, split over the threads by rows for a large parameter."""
+        if not (self.elementwise and w.flags.c_contiguous and g.flags.c_contiguous
+                and all(s.flags.c_contiguous for s in slots.values())):
+            self.update_step(g, w, slots, lr, t)
+            return
+        g1, w1 = g.reshape(-1), w.reshape(-1)
+        flat = {name: s.reshape(-1) for name, s in slots.items()}
+        parallel.over_batch(lambda lo, hi: self.update_step(
+            g1[lo:hi], w1[lo:hi], {name: s[lo:hi] for name, s in flat.items()}, lr, t),
+            len(w1), 2 * w1.size)
 
     def _flush_subnormal_state(self):
         for slots in self._slots.values():

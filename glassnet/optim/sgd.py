@@ -18,6 +18,8 @@ class SGD(Optimizer):
     0.8
     """
 
+    elementwise = True
+
     default_learning_rate = 0.01
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):

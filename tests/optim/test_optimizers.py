@@ -285,3 +285,28 @@ def test_optimizer_errors():
         optim.SGD().apply_gradients([(np.zeros(2), gn.nn.Parameter(np.zeros(3), name="w"))])
     with pytest.raises(TypeError, match="unexpected keyword"):
         optim.Adam(betas=(0.9, 0.99))
+
+
+@pytest.mark.parametrize("name", TORCH_CASES)
+def test_large_parameters_split_over_threads_update_exactly_as_one_pass(name, monkeypatch):
+    from glassnet import parallel
+
+    cls, lr, kwargs, _ = TORCH_CASES[name]
+    grads = _gradients()
+    monkeypatch.setattr(optimizer_module, "SMALL_PARAMETER", 0)
+    serial, _ = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
+    monkeypatch.setattr(parallel, "MIN_ELEMENTS", 2)  # these tiny parameters count as large
+    before = parallel.get_num_threads()
+    parallel.set_num_threads(2)
+    slices = []
+    step = cls.update_step
+    monkeypatch.setattr(cls, "update_step", lambda self, g, *a: slices.append(g.size) or
+                        step(self, g, *a))
+    try:
+        with parallel.thread_pool():
+            split, _ = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
+    finally:
+        parallel.set_num_threads(before)
+    assert sorted(set(slices)) == [1, 2, 6]  # (4, 3) in halves, (3,) as 1 + 2
+    for a, b in zip(split, serial):
+        np.testing.assert_array_equal(a, b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.core import InputLayer
 from glassnet.nn.symbolic import SymbolicTensor
+from glassnet.train import fusion
 from glassnet.train.model import Model
 
 
@@ -96,8 +97,15 @@ class Sequential(Model):
         if self._input_layer is not None:
             self._input_layer.check_input(inputs)
         x = inputs
-        for layer in self._layers:
-            x = layer(x, training=training)
+        layers, i = self._layers, 0
+        while i < len(layers):
+            if (i + 1 < len(layers) and not isinstance(x, SymbolicTensor)
+                    and fusion.conv_relu_pool(layers[i], layers[i + 1])):
+                x = fusion.call_conv_relu_pool(layers[i], layers[i + 1], x)
+                i += 2
+                continue
+            x = layers[i](x, training=training)
+            i += 1
         return x
 
     def compute_output_shape(self, input_shape):

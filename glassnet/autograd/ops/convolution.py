@@ -82,11 +82,12 @@ def _grouped_kernel(w, groups):
     return w.reshape(kh * kw * cg, groups, f // groups).transpose(1, 0, 2)
 
 
-def conv_forward(x, w, geom, bias=None, relu=False):
+def conv_forward(x, w, geom, bias=None, relu=False, epilogue=None):
     """(y, cols): the convolution (plus ``bias``, then max(., 0) if ``relu``) and the im2col
     matrix backward needs, (N*OH*OW, KH*KW*C + 1) with its column of ones last (without
     groups). Each thread takes a slice of the batch through im2col, GEMM and relu while its
-    rows are still in cache."""
+    rows are still in cache, then ``epilogue(lo, hi, y_slice)`` if given (a max pool fused
+    after the convolution: see ``conv_pool``)."""
     kh, kw, cg, f = w.shape
     xp = geom.padded(x)
     n, hp, wp, c = xp.shape
@@ -110,6 +111,8 @@ def conv_forward(x, w, geom, bias=None, relu=False):
             np.matmul(a[r], kernel, out=y[r])
             if relu:
                 np.maximum(y[r], 0, out=y[r])
+            if epilogue is not None:
+                epilogue(lo, hi, y[r].reshape(hi - lo, oh, ow, f))
 
         over_batch(part, n, cols.size + y.size)
     else:
@@ -183,18 +186,20 @@ def conv_backward(gy, relu_y, cols, w, geom, x_shape, need_x, need_w, need_b, w_
     """(dx, dw, db) of a convolution without groups, ``relu_y`` the output to mask dy with
     (or None). Each thread takes a slice of the batch through the mask, the input gradient
     and its share of [dw; db] = [cols 1].T @ dy while that slice of dy is in cache; the
-    shares are added in batch order."""
+    shares are added in batch order. ``gy`` may be a function (lo, hi) -> dy of those rows,
+    computed in the same pass (the backward of a fused max pool)."""
     kh, kw, c, f = w.shape
-    n, oh, ow, _ = gy.shape
-    h, wd = x_shape[1:3]
+    n, h, wd = x_shape[:3]
+    oh, ow = geom.out_hw(h, wd, kh, kw)
+    slice_of = gy if callable(gy) else (lambda lo, hi: gy[lo:hi])
     (pt, pb), (pl, pr) = geom.pads
     rows = oh * ow
-    dxp = np.empty((n, h + pt + pb, wd + pl + pr, c), gy.dtype) if need_x else None
+    dxp = np.empty((n, h + pt + pb, wd + pl + pr, c), cols.dtype) if need_x else None
     a = cols if need_b else cols[:, :-1]
     shares = {}
 
     def part(lo, hi):
-        g = gy[lo:hi]
+        g = slice_of(lo, hi)
         if relu_y is not None:
             g = g * (relu_y[lo:hi] > 0)
         if need_x:
@@ -202,7 +207,7 @@ def conv_backward(gy, relu_y, cols, w, geom, x_shape, need_x, need_w, need_b, w_
         if need_w or need_b:
             shares[lo] = a[lo * rows:hi * rows].T @ g.reshape(-1, f)
 
-    over_batch(part, n, cols.size + gy.size * (kh * kw if need_x else 1))
+    over_batch(part, n, cols.size + n * rows * f * (kh * kw if need_x else 1))
     gx = dxp[:, pt:pt + h, pl:pl + wd, :] if need_x else None
     if not (need_w or need_b):
         return gx, None, None

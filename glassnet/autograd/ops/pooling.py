@@ -99,15 +99,15 @@ class MaxPool2D(_Pool):
                 winner = np.empty(y.shape, np.uint8)
 
             def part(lo, hi):
-                self._running_max(xp[lo:hi], y[lo:hi], None if winner is None else winner[lo:hi])
+                self.running_max(xp[lo:hi], y[lo:hi], None if winner is None else winner[lo:hi])
 
             over_batch(part, len(x), x.size)
         else:
-            self._running_max(xp, y, None)
+            self.running_max(xp, y, None)
         self.y, self.winner = y, winner
         return y
 
-    def _running_max(self, xp, y, winner):
+    def running_max(self, xp, y, winner):
         """y (and winner) of the windows of ``xp``, written in place.
 
         A running maximum over the window offsets: elementwise passes over strided views run
@@ -157,25 +157,28 @@ class MaxPool2D(_Pool):
         return self._scatter(route, gy.dtype, self.xp)
 
     def _scatter_winners(self, gy, mask_zero_maxima):
-        """dx for non-overlapping windows: each offset's block is dy where it won, else 0;
-        every input in a whole window is written once, so only the rows and columns past
-        the last window need zeros."""
-        (ph, pw), oh, ow = self.pool, self.oh, self.ow
+        """dx for non-overlapping windows, each thread taking a slice of the batch."""
         dx = np.empty(self.x_shape, gy.dtype)
-
-        def part(lo, hi):
-            g, winner, d = gy[lo:hi], self.winner[lo:hi], dx[lo:hi]
-            if mask_zero_maxima:
-                g = g * (self.y[lo:hi] > 0)
-            d[:, oh * ph:] = 0
-            d[:, :oh * ph, ow * pw:] = 0
-            dblocks = self._blocks(d)
-            for k in range(ph * pw):
-                i, j = divmod(k, pw)
-                np.multiply(g, winner == k, out=dblocks[:, :, i, :, j, :])
-
-        over_batch(part, len(dx), dx.size)
+        mask = self.y if mask_zero_maxima else None
+        over_batch(lambda lo, hi: self.scatter_slice(
+            gy[lo:hi], self.winner[lo:hi], None if mask is None else mask[lo:hi], dx[lo:hi]),
+            len(dx), dx.size)
         return dx
+
+    def scatter_slice(self, gy, winner, pooled, dx):
+        """Write dx for rows of the batch: each offset's block is dy where it won, else 0
+        (and 0 where the ``pooled`` maximum is 0, when given: a ReLU before the pool). Every
+        input in a whole window is written once, so only the rows and columns past the last
+        window need zeros."""
+        (ph, pw), oh, ow = self.pool, self.oh, self.ow
+        if pooled is not None:
+            gy = gy * (pooled > 0)
+        dx[:, oh * ph:] = 0
+        dx[:, :oh * ph, ow * pw:] = 0
+        dblocks = self._blocks(dx)
+        for k in range(ph * pw):
+            i, j = divmod(k, pw)
+            np.multiply(gy, winner == k, out=dblocks[:, :, i, :, j, :])
 
 
 class AvgPool2D(_Pool):

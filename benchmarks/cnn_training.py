@@ -172,6 +172,18 @@ def breakdown(batch=32, repeats=20):
                 t.grad = None
 
             parts[f"{name} forward+backward"] = timed(pool)
+        # As Sequential runs them: each conv + relu + pool pair as one op, one pass per slice
+        for name, x, w in (("conv1 + pool1", x1, w1), ("conv2 + pool2", x2, w2)):
+            xt = gn.tensor(x, requires_grad=name.startswith("conv2"))
+            wt = gn.tensor(w, requires_grad=True)
+            bt = gn.tensor(np.zeros(w.shape[-1], np.float32), requires_grad=True)
+
+            def fused(xt=xt, wt=wt, bt=bt):
+                y = gn.conv2d_relu_max_pool(xt, wt, bt)
+                y.backward(np.ones(y.shape, np.float32))
+                xt.grad = wt.grad = bt.grad = None
+
+            parts[f"{name} fused, forward+backward"] = timed(fused)
         model = glassnet_cnn()
         xb, yb = rng.random((batch, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, batch)
         model.train_on_batch(xb, yb)

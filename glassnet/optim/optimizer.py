@@ -28,6 +28,7 @@ import numpy as np
 from glassnet import parallel
 from glassnet.autograd.tensor import Tensor
 from glassnet.optim import schedules
+from glassnet.optim.flat_group import FlatGroup
 
 
 def _is_params(value):
@@ -263,7 +264,7 @@ class Optimizer:
         if self._group is None or self._group.key != key:
             if len({v.data.dtype for v in small}) != 1:
                 return None
-            self._group = _FlatGroup(self, small, key)
+            self._group = FlatGroup(self, small, key)
         return self._group
 
     def _clip(self, grads):
@@ -376,39 +377,3 @@ class Optimizer:
 
     def __repr__(self):
         return f"{type(self).__name__}(learning_rate={self._learning_rate!r})"
-
-
-class _FlatGroup:
-    """Small parameters updated as one flat array: gradients and values are copied in,
-    updated with one ``update_step``, and the values copied back. The parameters' arrays
-    keep their identity; their optimizer state becomes views into the group's arrays."""
-
-    def __init__(self, optimizer, variables, key):
-        self.key = key
-        self.variables = variables
-        self.members = set(key)
-        sizes = [v.data.size for v in variables]
-        bounds = np.cumsum([0, *sizes])
-        self.spans = {id(v): (int(a), int(b)) for v, a, b in zip(variables, bounds, bounds[1:])}
-        dtype = variables[0].data.dtype
-        total = int(bounds[-1])
-        self.g = np.zeros(total, dtype)
-        self.w = np.empty(total, dtype)
-        self.slots = {name: np.zeros(total, dtype) for name in optimizer.slot_names}
-        for i in range(optimizer.scratch_buffers):
-            self.slots[f"_scratch{i}"] = np.empty(total, dtype)
-        for v in variables:
-            a, b = self.spans[id(v)]
-            views = {name: arr[a:b].reshape(v.data.shape) for name, arr in self.slots.items()
-                     if not name.startswith("_")}
-            optimizer._slot_views(v, views)
-
-    def gather(self, variable, grad):
-        a, b = self.spans[id(variable)]
-        self.g[a:b] = grad.reshape(-1)
-        self.w[a:b] = variable.data.reshape(-1)
-
-    def scatter(self):
-        for v in self.variables:
-            a, b = self.spans[id(v)]
-            v.data[...] = self.w[a:b].reshape(v.data.shape)

@@ -3,13 +3,15 @@
 Calling a layer on symbolic tensors records (layer, inputs) on its output; the graph walks
 back from the outputs to the ``Input`` tensors, orders the calls so each runs after the
 ones it consumes, and replays them on real data. A layer used twice (shared weights) appears
-as two calls of one layer.
+as two calls of one layer. A Conv2D(relu) whose output only a MaxPooling2D(2) reads runs with
+it as one op, as in ``Sequential`` (see ``fusion``).
 """
 
 from __future__ import annotations
 
 from glassnet.nn.layers.core import InputLayer
 from glassnet.nn.symbolic import SymbolicTensor
+from glassnet.train import fusion
 
 
 def _as_list(x):
@@ -31,6 +33,7 @@ class FunctionalGraph:
                 raise TypeError("Model(inputs, outputs): outputs must be the result of calling "
                                 f"layers on Input tensors; received {type(t).__name__}")
         self.nodes = self._order()
+        self.fusable = self._conv_pool_pairs()
         self.layers = []
         for t in [*self.inputs, *self.nodes]:
             if t.layer not in self.layers:
@@ -61,6 +64,18 @@ class FunctionalGraph:
                 stack.extend((p, False) for p in reversed(_as_list(t.inputs)))
         return order
 
+    def _conv_pool_pairs(self):
+        """{id(conv output): its pool node} for each convolution whose output feeds only one
+        pooling layer and is not a model output: candidates to run as one op (``fusion``)."""
+        consumers = {}
+        for t in self.nodes:
+            for a in _as_list(t.inputs):
+                consumers.setdefault(id(a), []).append(t)
+        outputs = {id(t) for t in self.outputs}
+        return {id(t): users[0] for t in self.nodes
+                if len(users := consumers.get(id(t), [])) == 1 and id(t) not in outputs
+                and users[0].inputs is t and fusion.conv_relu_pool(t.layer, users[0].layer)}
+
     @property
     def input_names(self):
         return [t.layer.name for t in self.inputs]
@@ -74,8 +89,18 @@ class FunctionalGraph:
         for t, x in zip(self.inputs, _as_list(inputs)):
             t.layer.check_input(x)
             values[id(t)] = x
+        deferred = {}  # pool node id -> the conv node whose output it alone reads
         for t in self.nodes:
             args = t.inputs
+            if id(t) in deferred:
+                conv = deferred.pop(id(t))
+                values[id(t)] = fusion.call_conv_relu_pool(conv.layer, t.layer,
+                                                           values[id(conv.inputs)])
+                continue
+            pool = self.fusable.get(id(t))
+            if pool is not None and fusion.conv_relu_pool(t.layer, pool.layer):
+                deferred[id(pool)] = t
+                continue
             layer_input = [values[id(a)] for a in args] if isinstance(args, (list, tuple)) \
                 else values[id(args)]
             values[id(t)] = t.layer(layer_input,

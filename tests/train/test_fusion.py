@@ -89,3 +89,29 @@ def test_the_layers_keep_their_own_outputs_for_functional_use():
     model = cnn()
     features = keras.Model(model.input, model.layers[0].output)
     assert features(np.zeros((1, 12, 12, 2), np.float32)).shape == (1, 10, 10, 4)
+
+
+def test_a_functional_model_fuses_a_conv_read_only_by_its_pool(fused_calls):
+    inputs = keras.Input((12, 12, 2))
+    pooled = L.MaxPooling2D()(L.Conv2D(4, 3, activation="relu")(inputs))
+    conv2 = L.Conv2D(4, 3, activation="relu", padding="same")(pooled)
+    both = L.Concatenate()([L.MaxPooling2D()(conv2), L.AveragePooling2D()(conv2)])
+    model = keras.Model(inputs, L.Dense(2)(L.Flatten()(both)))
+    x = np.random.default_rng(0).standard_normal((3, 12, 12, 2)).astype(np.float32)
+    out = model(x)
+    assert fused_calls == [(3, 3, 2, 4)]  # conv2 has two readers: run layer by layer
+    h = x
+    for layer in model.layers[1:3]:
+        h = layer(h)
+    c = model.layers[3](h)
+    h = model.layers[-3]([model.layers[4](c), model.layers[5](c)])
+    expected = model.layers[-1](model.layers[-2](h))
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+def test_a_conv_output_that_is_a_model_output_is_not_fused(fused_calls):
+    inputs = keras.Input((12, 12, 2))
+    conv = L.Conv2D(4, 3, activation="relu")(inputs)
+    model = keras.Model(inputs, [conv, L.MaxPooling2D()(conv)])
+    features, pooled = model(np.ones((1, 12, 12, 2), np.float32))
+    assert fused_calls == [] and features.shape == (1, 10, 10, 4) and pooled.shape == (1, 5, 5, 4)

@@ -240,24 +240,28 @@ def _gemm_size(m, k, n):
 BLAS_THREADS_MIN = 8_000_000
 
 
-def _unsplit(product, m, k, n):
-    if _held is not None and m * k * n >= BLAS_THREADS_MIN:
-        with _blas_threads():
-            return product()
-    return product()
+def _unsplit(product):
+    with _blas_threads():
+        return product()
 
 
 def matmul(a, b, out=None):
-    """``a @ b`` for a 2-D ``a``, split over the threads (see :func:`over_batch`): by rows of
-    ``a`` when it is tall, else by columns of ``b``, so that each thread packs only its part of
-    the larger operand (splitting a dense layer's 32 rows made each thread pack the whole
-    weight matrix: slower than one thread)."""
+    """``a @ b`` (``a`` of any rank, ``b`` 2-D), split over the threads (see
+    :func:`over_batch`): by rows of ``a`` when it is tall, else by columns of ``b``, so that
+    each thread packs only its part of the larger operand (splitting a dense layer's 32 rows
+    made each thread pack the whole weight matrix: slower than one thread). Small products,
+    and any outside a thread_pool block, are plain ``np.matmul``."""
+    if _held is None or a.size * b.shape[1] < BLAS_THREADS_MIN:
+        return np.matmul(a, b, out=out)
+    if a.ndim != 2:
+        flat = matmul(a.reshape(-1, a.shape[-1]), b)
+        return flat.reshape(*a.shape[:-1], b.shape[1])
     (m, k), n = a.shape, b.shape[1]
     if out is None:
         out = np.empty((m, n), np.result_type(a, b))
     size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
     if _pool.parts(m if by_rows else n, size) < 2:
-        return _unsplit(lambda: np.matmul(a, b, out=out), m, k, n)
+        return _unsplit(lambda: np.matmul(a, b, out=out))
     if by_rows:
         over_batch(lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]), m, size)
     else:
@@ -274,9 +278,11 @@ def matmul_tn(a, b, out=None):
     gradient) each thread computes its own columns of the result.
     """
     (m, k), n = a.shape, b.shape[1]
+    if _held is None or m * k * n < BLAS_THREADS_MIN:
+        return np.matmul(a.T, b, out=out)
     size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
     if _pool.parts(m if by_rows else n, size) < 2:
-        return _unsplit(lambda: np.matmul(a.T, b, out=out), m, k, n)
+        return _unsplit(lambda: np.matmul(a.T, b, out=out))
     if out is None:
         out = np.empty((k, n), np.result_type(a, b))
     if not by_rows:

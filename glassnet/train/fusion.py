@@ -18,6 +18,12 @@ from glassnet.nn.layers.convolutional import Conv2D
 from glassnet.nn.layers.pooling import MaxPooling2D
 
 
+def may_fuse(first, second) -> bool:
+    """The cheap first test (layer types only), so that models without such pairs pay
+    nothing more per call."""
+    return type(first) is Conv2D and type(second) is MaxPooling2D
+
+
 def conv_relu_pool(conv, pool) -> bool:
     """Whether ``conv`` then ``pool`` can run as one ``conv2d_relu_max_pool`` op."""
     return (type(conv) is Conv2D and type(pool) is MaxPooling2D

@@ -22,6 +22,7 @@ class Sequential(Model):
     """
 
     _traced_output = None
+    _may_fuse = False  # a Conv2D followed by a MaxPooling2D somewhere (see ``fusion``)
 
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
@@ -59,6 +60,8 @@ class Sequential(Model):
         """After a change of layers: build again at once when the input shape is known."""
         self.built = False
         self._traced_output = None
+        self._may_fuse = any(fusion.may_fuse(a, b) for a, b in zip(self._layers,
+                                                                    self._layers[1:]))
         if self._input_layer is not None:
             self._build_for(self._input_layer.batch_input_shape)
 
@@ -97,7 +100,12 @@ class Sequential(Model):
         if self._input_layer is not None:
             self._input_layer.check_input(inputs)
         x = inputs
-        layers, i = self._layers, 0
+        layers = self._layers
+        if not self._may_fuse:
+            for layer in layers:
+                x = layer(x, training=training)
+            return x
+        i = 0
         while i < len(layers):
             if (i + 1 < len(layers) and not isinstance(x, SymbolicTensor)
                     and fusion.conv_relu_pool(layers[i], layers[i + 1])):

@@ -220,7 +220,7 @@ class Linear(Function):
         if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[0]:
             raise ValueError("shape mismatch")
         self.x, self.w = x, w
-        y = parallel.matmul(x.reshape(-1, x.shape[-1]), w).reshape(*x.shape[:-1], w.shape[1])
+        y = parallel.matmul(x, w)
         y += b
         return y
 
@@ -233,7 +233,7 @@ class Linear(Function):
             out = _grad_out(self.inputs[1])
             gw = parallel.matmul_tn(x.reshape(-1, x.shape[-1]), gy2, out=out)
         if need_x:
-            gx = parallel.matmul(gy2, w.T).reshape(x.shape)
+            gx = parallel.matmul(gy, w.T)
         return gx, gw, gy2.sum(axis=0) if need_b else None
 
     def input_error(self, inputs, err):

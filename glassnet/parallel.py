@@ -214,17 +214,15 @@ def _blas_threads():
 
 
 def set_num_threads(n: int) -> None:
-    """Set how many threads elementwise work on large arrays is split across (1: no split).
-
-    NumPy's matrix products keep their BLAS's own thread setting (``OMP_NUM_THREADS``).
-    """
+    """Set how many threads large work is split across inside a :func:`thread_pool` block
+    (1: no split; NumPy's BLAS then keeps its own setting)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive integer. Received: n={n!r}")
     _pool.threads = n
 
 
 def get_num_threads() -> int:
-    """How many threads elementwise work on large arrays is split across."""
+    """How many threads large work is split across inside a :func:`thread_pool` block."""
     return _pool.threads
 
 
@@ -238,11 +236,6 @@ def _gemm_size(m, k, n):
 # wake faster than a Python worker): measured on 2 cores, 784x128 dense layers at batch 128
 # (12.8M multiply-adds) ran 5% faster on the BLAS's 2 threads, at batch 32 (3.2M) 8% slower.
 BLAS_THREADS_MIN = 8_000_000
-
-
-def _unsplit(product):
-    with _blas_threads():
-        return product()
 
 
 def matmul(a, b, out=None):
@@ -261,7 +254,8 @@ def matmul(a, b, out=None):
         out = np.empty((m, n), np.result_type(a, b))
     size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
     if _pool.parts(m if by_rows else n, size) < 2:
-        return _unsplit(lambda: np.matmul(a, b, out=out))
+        with _blas_threads():
+            return np.matmul(a, b, out=out)
     if by_rows:
         over_batch(lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]), m, size)
     else:
@@ -282,7 +276,8 @@ def matmul_tn(a, b, out=None):
         return np.matmul(a.T, b, out=out)
     size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
     if _pool.parts(m if by_rows else n, size) < 2:
-        return _unsplit(lambda: np.matmul(a.T, b, out=out))
+        with _blas_threads():
+            return np.matmul(a.T, b, out=out)
     if out is None:
         out = np.empty((k, n), np.result_type(a, b))
     if not by_rows:

@@ -65,8 +65,9 @@ class FunctionalGraph:
         return order
 
     def _conv_pool_pairs(self):
-        """{id(conv output): its pool node} for each convolution whose output feeds only one
-        pooling layer and is not a model output: candidates to run as one op (``fusion``)."""
+        """{id(conv output): its pool node} for each Conv2D whose output feeds only one
+        MaxPooling2D and is not a model output: candidates to run as one op when, at run
+        time, the layers qualify (``fusion``)."""
         consumers = {}
         for t in self.nodes:
             for a in _as_list(t.inputs):
@@ -74,7 +75,7 @@ class FunctionalGraph:
         outputs = {id(t) for t in self.outputs}
         return {id(t): users[0] for t in self.nodes
                 if len(users := consumers.get(id(t), [])) == 1 and id(t) not in outputs
-                and users[0].inputs is t and fusion.conv_relu_pool(t.layer, users[0].layer)}
+                and users[0].inputs is t and fusion.may_fuse(t.layer, users[0].layer)}
 
     @property
     def input_names(self):

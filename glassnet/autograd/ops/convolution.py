@@ -217,7 +217,8 @@ def conv_backward(gy, relu_y, cols, w, geom, x_shape, need_x, need_w, need_b, w_
     if need_w:
         gw = total[:k].reshape(w.shape)
         if w_out is not None:  # the buffer the parameter keeps for its gradient (fit)
-            gw = np.copyto(w_out, gw) or w_out
+            np.copyto(w_out, gw)
+            gw = w_out
     return gx, gw, total[k].copy() if need_b else None
 
 

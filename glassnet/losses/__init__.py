@@ -28,7 +28,7 @@ from glassnet.losses.functions import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from glassnet.nn._registry import lookup
+from glassnet.naming import lookup
 
 
 def _validate_smoothing(value, cls):

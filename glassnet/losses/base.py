@@ -9,7 +9,7 @@ import numpy as np
 
 from glassnet.autograd import ops
 from glassnet.autograd.tensor import Tensor
-from glassnet.nn._registry import snake_case
+from glassnet.naming import snake_case
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
 

@@ -28,7 +28,7 @@ from glassnet.metrics.regression import (
     mean_absolute_error,
     mean_squared_error,
 )
-from glassnet.nn._registry import lookup
+from glassnet.naming import lookup
 
 _CLASSES = {
     Accuracy: ("accuracy", "acc"), BinaryAccuracy: ("binary_accuracy",),

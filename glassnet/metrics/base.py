@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
-from glassnet.nn._registry import snake_case
+from glassnet.naming import snake_case
 
 
 def as_array(x):

@@ -7,7 +7,7 @@ rest are composed from them here, so their gradients come from the chain rule.
 from __future__ import annotations
 
 from glassnet.autograd import ops
-from glassnet.nn._registry import lookup
+from glassnet.naming import lookup
 
 
 def linear(x):

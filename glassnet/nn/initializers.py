@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from glassnet import backend
-from glassnet.nn._registry import Configurable, lookup, snake_case
+from glassnet.naming import Configurable, lookup, snake_case
 
 
 def compute_fans(shape):

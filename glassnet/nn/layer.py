@@ -23,7 +23,7 @@ from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import regularizers as regularizers_module
-from glassnet.nn._registry import snake_case
+from glassnet.naming import snake_case
 from glassnet.nn.parameter import Parameter
 from glassnet.nn.symbolic import SymbolicTensor
 

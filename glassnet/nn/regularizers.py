@@ -8,7 +8,7 @@ regularized weight, recomputed from the current values each time it is read.
 from __future__ import annotations
 
 from glassnet.autograd import ops
-from glassnet.nn._registry import Configurable, lookup
+from glassnet.naming import Configurable, lookup
 
 
 def _check_factor(value, name, cls):

@@ -5,7 +5,7 @@ PyTorch-style (``opt = Adam(model.parameters(), lr=1e-3); opt.step(); opt.zero_g
 
 from __future__ import annotations
 
-from glassnet.nn._registry import lookup
+from glassnet.naming import lookup
 from glassnet.optim import schedules
 from glassnet.optim.adam import Adam, Adamax, AdamW, Nadam
 from glassnet.optim.adaptive import Adadelta, Adagrad, RMSprop

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import math
 
-from glassnet.nn._registry import lookup
+from glassnet.naming import lookup
 
 
 class LearningRateSchedule:

@@ -1,4 +1,5 @@
-"""Turning names into objects: each module keeps a table of its known names, and an unknown
+"""Turning names into objects (below every package that names things: nn, losses, metrics,
+optim): each module keeps a table of its known names, and an unknown
 name is answered with the list of known ones (and the closest match)."""
 
 from __future__ import annotations

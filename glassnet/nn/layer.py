@@ -12,6 +12,8 @@ layer written PyTorch-style (attributes set in ``__init__``, a ``call``) needs n
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import inspect
 
@@ -28,8 +30,28 @@ from glassnet.nn.parameter import Parameter
 from glassnet.nn.symbolic import SymbolicTensor
 
 _name_counts: dict = {}
-# While a diagnosis runs (see Model), every layer call appends (layer, outputs) here.
-_call_trace = None
+# While a diagnosis runs (see Model), every layer call made by this thread appends
+# (layer, outputs) to this thread's list; None (the hot path's one check) otherwise.
+_call_trace = contextvars.ContextVar("glassnet_call_trace", default=None)
+# While a saved model is built from its config: [elements still allowed] (see weight_budget).
+_weight_budget = contextvars.ContextVar("glassnet_weight_budget", default=None)
+
+
+class WeightBudgetError(ValueError):
+    """A layer asked for more weight elements than :func:`weight_budget` allows."""
+
+
+@contextlib.contextmanager
+def weight_budget(max_elements):
+    """Refuse, before allocating, any weight that would take the elements created in this
+    block past ``max_elements``: a loader builds a model from a file's config within the
+    sizes the file's weights declare, so a config saying ``units: 10**12`` costs nothing.
+    """
+    token = _weight_budget.set([int(max_elements)])
+    try:
+        yield
+    finally:
+        _weight_budget.reset(token)
 
 
 def unique_name(base):
@@ -45,17 +67,22 @@ def reset_names():
 
 
 class trace_calls:  # noqa: N801 - used as a context manager
-    """Record every layer call made inside the block: ``with trace_calls() as calls:``."""
+    """Record every layer call this thread makes inside the block:
+    ``with trace_calls() as calls:``."""
 
     def __enter__(self):
-        global _call_trace
-        self.previous, _call_trace = _call_trace, []
-        return _call_trace
+        calls = []
+        self._token = _call_trace.set(calls)
+        return calls
 
     def __exit__(self, *exc_info):
-        global _call_trace
-        _call_trace = self.previous
+        _call_trace.reset(self._token)
         return False
+
+
+def tracing_calls() -> bool:
+    """Whether a :class:`trace_calls` block is open in this thread."""
+    return _call_trace.get() is not None
 
 
 def positive_int(value, arg, layer):
@@ -149,8 +176,9 @@ class Layer:
             outputs = self.call(inputs, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(outputs)]
-        if _call_trace is not None:
-            _call_trace.append((self, outputs))
+        calls = _call_trace.get()
+        if calls is not None:
+            calls.append((self, outputs))
         return outputs
 
     def check_input(self, inputs):
@@ -224,6 +252,14 @@ class Layer:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         init = initializers_module.get(initializer)
         shape = tuple(int(n) for n in shape)
+        budget = _weight_budget.get()
+        if budget is not None:
+            size = int(np.prod(shape, dtype=object))
+            if size > budget[0]:
+                raise WeightBudgetError(
+                    f"{self.name}: the weight '{name}' of shape {shape} ({size} elements) is "
+                    f"larger than the {budget[0]} elements left of the saved weights")
+            budget[0] -= size
         value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
         param = Parameter(value, name=name, trainable=trainable,
                           regularizer=regularizers_module.get(regularizer), dtype=dtype)

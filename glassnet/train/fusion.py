@@ -31,7 +31,7 @@ def conv_relu_pool(conv, pool) -> bool:
             and conv.data_format == "channels_last" and pool.data_format == "channels_last"
             and pool.pool_size == (2, 2) and pool.strides == (2, 2) and pool.padding == "valid"
             and conv.activity_regularizer is None and pool.activity_regularizer is None
-            and conv.dtype == pool.dtype and layer_module._call_trace is None)
+            and conv.dtype == pool.dtype and not layer_module.tracing_calls())
 
 
 def call_conv_relu_pool(conv, pool, x):

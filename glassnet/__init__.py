@@ -12,6 +12,8 @@ A reverse-mode autodiff engine over NumPy whose every formula sits next to its g
 
 __version__ = "0.1.0"
 
+import importlib as _importlib
+
 from glassnet import losses, metrics, nn, optim  # noqa: E402
 from glassnet.autograd import *  # noqa: E402, F403 - tensors and ops are the top-level API
 from glassnet.autograd import __all__ as _autograd_all  # noqa: E402
@@ -20,3 +22,20 @@ from glassnet.parallel import get_num_threads, set_num_threads  # noqa: E402
 
 __all__ = ["floatx", "get_array_module", "get_num_threads", "losses", "metrics", "nn", "optim",
            "seed", "set_floatx", "set_num_threads", *_autograd_all]
+
+# The packages above the engine load on first use (PEP 562), so ``import glassnet as tf;
+# tf.keras.Sequential`` works in a fresh interpreter without ``import glassnet`` paying for
+# the training loop, the data tools and the Keras namespace.
+_LAZY_SUBMODULES = ("data", "datasets", "io", "keras", "kernels", "train")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        module = _importlib.import_module(f"glassnet.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'glassnet' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY_SUBMODULES})

@@ -1,18 +1,27 @@
-"""Whether operations are recorded for backpropagation: ``no_grad`` and ``enable_grad``."""
+"""Whether operations are recorded for backpropagation: ``no_grad`` and ``enable_grad``.
+
+The mode is per thread, as in PyTorch: a server thread running ``predict`` under ``no_grad``
+leaves every other thread's mode alone. A new thread starts with gradients enabled.
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _GradMode:
-    # A plain attribute read is the cheapest check an op can make on its hot path.
+class _GradMode(threading.local):
+    # A class attribute is each thread's starting value; an attribute read is the cheapest
+    # check an op can make on its hot path.
     enabled = True
 
 
+_grad_mode = _GradMode()
+
+
 def is_grad_enabled() -> bool:
-    """True when new operations are recorded into the graph."""
-    return _GradMode.enabled
+    """True when new operations are recorded into the graph by this thread."""
+    return _grad_mode.enabled
 
 
 class _SetGradMode:
@@ -20,13 +29,18 @@ class _SetGradMode:
 
     mode = True
 
+    def __init__(self):
+        self._previous = threading.local()
+
     def __enter__(self):
-        self._previous = _GradMode.enabled
-        _GradMode.enabled = self.mode
+        # The previous modes are a stack per thread, so one instance may be entered by
+        # several threads or re-entered (a decorated function calling itself).
+        self._previous.__dict__.setdefault("stack", []).append(_grad_mode.enabled)
+        _grad_mode.enabled = self.mode
         return self
 
     def __exit__(self, *exc_info):
-        _GradMode.enabled = self._previous
+        _grad_mode.enabled = self._previous.stack.pop()
         return False
 
     def __call__(self, fn):

@@ -14,7 +14,7 @@ import numpy as np
 from glassnet import backend
 from glassnet.autograd import engine
 from glassnet.autograd.broadcast import broadcast_mismatch
-from glassnet.autograd.grad_mode import _GradMode
+from glassnet.autograd.grad_mode import _grad_mode
 
 
 class Function:
@@ -55,7 +55,7 @@ class Function:
             raise self.input_error(inputs, err) from None
         if isinstance(data, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
             data = np.asarray(data)
-        if _GradMode.enabled:
+        if _grad_mode.enabled:
             for t in inputs:
                 if t._requires_grad:
                     self.inputs = inputs

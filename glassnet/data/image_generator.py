@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -308,6 +309,8 @@ class _ImageIterator(Sequence):
             raise ValueError("the image iterator has no samples")
         self.generator, self.n, self.batch_size, self.shuffle = generator, n, batch_size, shuffle
         self.rng = np.random.default_rng(seed) if seed is not None else backend.generator()
+        self._cursor = 0  # the next batch of __next__
+        self._lock = threading.Lock()  # several threads may draw batches (as Keras allows)
         self._order()
 
     def _order(self):
@@ -320,9 +323,18 @@ class _ImageIterator(Sequence):
         self._order()
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-        self.on_epoch_end()
+        return self
+
+    def __next__(self):
+        """The next batch, endlessly, reshuffled after each pass (Keras's iterators loop:
+        ``for x, y in datagen.flow(x, y): ...`` runs until the loop breaks). ``fit`` reads
+        batches by index instead, one epoch of ``len(iterator)`` at a time."""
+        with self._lock:
+            if self._cursor == len(self):
+                self._cursor = 0
+                self.on_epoch_end()
+            i, self._cursor = self._cursor, self._cursor + 1
+        return self[i]
 
     def _transform(self, x):
         g = self.generator

@@ -38,8 +38,8 @@ def test_seeded_augmentation_is_reproducible():
     a, b = gen.random_transform(x, seed=3), gen.random_transform(x, seed=3)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, gen.random_transform(x, seed=4))
-    f1 = [batch for batch in gen.flow(x, np.arange(8), batch_size=4, seed=7)]
-    f2 = [batch for batch in gen.flow(x, np.arange(8), batch_size=4, seed=7)]
+    f1 = [gen.flow(x, np.arange(8), batch_size=4, seed=7)[i] for i in range(2)]
+    f2 = [gen.flow(x, np.arange(8), batch_size=4, seed=7)[i] for i in range(2)]
     for (x1, y1), (x2, y2) in zip(f1, f2):
         np.testing.assert_array_equal(x1, x2)
         np.testing.assert_array_equal(y1, y2)
@@ -162,3 +162,24 @@ def test_bad_input(tmp_path):
         ImageDataGenerator().flow(np.zeros((4, 4)))
     with pytest.raises(ValueError, match="x has 4 samples but y has 3"):
         ImageDataGenerator().flow(np.zeros((4, 2, 2, 1)), np.zeros(3))
+
+
+def test_flow_is_an_endless_iterator_as_in_keras():
+    x, y = RNG.random((5, 4, 4, 1)), np.arange(5)
+    it = ImageDataGenerator().flow(x, y, batch_size=2, shuffle=False)
+    assert iter(it) is it
+    sizes = [len(next(it)[1]) for _ in range(7)]  # 2 + 2 + 1, then the next pass
+    assert sizes == [2, 2, 1, 2, 2, 1, 2]
+    seen = []
+    for _batch_x, batch_y in it:  # the Keras guide's loop, ended by a break
+        seen.extend(batch_y.tolist())
+        if len(seen) >= 5:
+            break
+    assert seen == [2, 3, 4, 0, 1]  # carries on from where next() stopped
+
+
+def test_next_on_flow_from_directory(image_folder):
+    it = ImageDataGenerator(rescale=1 / 255).flow_from_directory(
+        image_folder, target_size=(8, 8), batch_size=3, class_mode="sparse")
+    x_batch, y_batch = next(it)
+    assert x_batch.shape[1:] == (8, 8, 3) and len(x_batch) == len(y_batch) <= 3

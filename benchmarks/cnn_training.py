@@ -107,13 +107,13 @@ def run_keras(args):
 
 
 def breakdown(batch=32, repeats=20):
-    """Time each part of one glassnet step as fit runs it (inside ``parallel.thread_pool``,
-    work split over the threads) and the GFLOP/s of the convolutions."""
+    """Time each part of one glassnet step as fit runs it (inside ``kernels.training``:
+    the fast kernels, work split over the threads, freed memory kept) and the GFLOP/s of the
+    convolutions."""
     import glassnet as gn
-    from glassnet import backend, parallel
-    from glassnet.autograd.ops import convolution as conv
-
-    backend.keep_freed_memory()  # as fit does: steps then reuse freed memory
+    from glassnet import kernels
+    from glassnet.autograd.ops import convolution
+    from glassnet.kernels import conv, gemm, threads
 
     def timed(fn):
         fn()
@@ -127,9 +127,9 @@ def breakdown(batch=32, repeats=20):
     x2 = rng.random((batch, 13, 13, 32), dtype=np.float32)
     w1 = rng.standard_normal((3, 3, 1, 32)).astype(np.float32)
     w2 = rng.standard_normal((3, 3, 32, 64)).astype(np.float32)
-    geom = conv.Geometry((1, 1), (1, 1), ((0, 0), (0, 0)), 1)
+    geom = convolution.Geometry((1, 1), (1, 1), ((0, 0), (0, 0)), 1)
     parts, flops = {}, 0.0
-    with parallel.thread_pool():
+    with kernels.training():
         for name, x, w in (("conv1", x1, w1), ("conv2", x2, w2)):
             kh, kw, c, f = w.shape
             oh, ow = geom.out_hw(x.shape[1], x.shape[2], kh, kw)
@@ -143,17 +143,18 @@ def breakdown(batch=32, repeats=20):
                 out = np.empty((m, k), np.float32)
 
                 def im2col(x=x, out=out, kh=kh, kw=kw, oh=oh, ow=ow, c=c):
-                    parallel.over_batch(lambda lo, hi: np.copyto(
+                    threads.over_batch(lambda lo, hi: np.copyto(
                         out[lo * oh * ow:hi * oh * ow].reshape(hi - lo, oh, ow, kh, kw, c),
                         geom.windows(x[lo:hi], kh, kw, oh, ow)), len(x), out.size)
 
                 parts["conv2 im2col"] = timed(im2col)
                 parts["conv2 GEMM (forward)"] = timed(
-                    lambda cols_k=cols_k, w=w, k=k, f=f: parallel.matmul(cols_k, w.reshape(k, f)))
+                    lambda cols_k=cols_k, w=w, k=k, f=f: gemm.matmul(cols_k, w.reshape(k, f)))
                 parts["conv2 GEMM (weight grad)"] = timed(
-                    lambda cols=cols, gy=gy, w=w: conv.conv_weight_grad(cols, gy, w.shape, 1))
+                    lambda cols_k=cols_k, gy=gy, f=f: gemm.matmul_tn(cols_k, gy.reshape(-1, f)))
                 parts["conv2 input grad (GEMMs + accumulation)"] = timed(
-                    lambda gy=gy, w=w, x=x: conv.conv_input_grad(gy, w, geom, x.shape))
+                    lambda gy=gy, cols=cols, w=w, x=x: conv.conv_backward(
+                        gy, None, cols, w, geom, x.shape, True, False, False))
                 flops += 2 * m * k * f
             parts[f"{name} forward (im2col, GEMM, bias, relu)"] = timed(
                 lambda x=x, w=w, b=b: conv.conv_forward(x, w, geom, b, relu=True))
@@ -179,7 +180,7 @@ def breakdown(batch=32, repeats=20):
             bt = gn.tensor(np.zeros(w.shape[-1], np.float32), requires_grad=True)
 
             def fused(xt=xt, wt=wt, bt=bt):
-                y = gn.conv2d_relu_max_pool(xt, wt, bt)
+                y = kernels.conv2d_relu_max_pool(xt, wt, bt)
                 y.backward(np.ones(y.shape, np.float32))
                 xt.grad = wt.grad = bt.grad = None
 
@@ -188,8 +189,6 @@ def breakdown(batch=32, repeats=20):
         xb, yb = rng.random((batch, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, batch)
         model.train_on_batch(xb, yb)
         params = model.trainable_weights
-        for p in params:
-            p.reuse_grad_buffer = True  # as in fit
         grads = [np.ones_like(p.data) * 1e-3 for p in params]
         parts["optimizer (Adam, all weights)"] = timed(
             lambda: model.optimizer.apply(grads, params))
@@ -228,12 +227,12 @@ def main():
                         if n != "glassnet" and ours)
         print(line)
     os.environ.update({v: str(args.threads) for v in THREAD_VARS})
-    from glassnet import parallel
+    from glassnet import kernels
 
-    parallel.set_num_threads(args.threads)
+    kernels.set_num_threads(args.threads)
     for batch in (32, 128):
         parts, achieved, blas = breakdown(batch)
-        print(f"\nwhere a glassnet step goes (batch {batch}, ms; {parallel.get_num_threads()} "
+        print(f"\nwhere a glassnet step goes (batch {batch}, ms; {kernels.get_num_threads()} "
               f"threads, as in fit):")
         for name, ms in parts.items():
             print(f"  {name:48} {ms:7.3f}")

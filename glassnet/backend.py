@@ -1,14 +1,15 @@
-"""The array module, the dtype policy and the random generator.
+"""The array module, the dtype policy, the random generator, and which kernel runs an op.
 
-Every op finds its array module from its data (``xp = get_array_module(x)``), so nothing is
+Every op finds its array module from its data (``xp = get_array_module(x)``), and its fast
+kernel, if any, from the calling thread's context (:func:`kernel_for`), so nothing is
 switched at import time. This is the only module that may import CuPy, and it does so only when
 an array that lives on a GPU is handed to it.
 """
 
 from __future__ import annotations
 
-import ctypes
-import sys
+import contextlib
+import contextvars
 
 import numpy as np
 
@@ -60,32 +61,28 @@ def generator() -> np.random.Generator:
     return _generator
 
 
-_freed_memory_kept = False
+_kernels = contextvars.ContextVar("glassnet_kernels", default=None)
 
 
-def keep_freed_memory() -> bool:
-    """Ask the C allocator to keep freed memory for reuse (glibc; elsewhere a no-op).
+def kernel_for(op):
+    """The ``Function`` class that runs the readable op ``op``: its fast kernel while the
+    calling thread is inside a ``glassnet.kernels.training()`` or ``inference()`` block (which
+    computes the same, faster), else ``op`` itself. The one place an op's fast path is chosen.
 
-    A training step frees and allocates the same multi-megabyte arrays (activations and
-    their gradients) every step. By default glibc hands such blocks back to the operating
-    system and takes them again, and every page of them faults on first touch: measured
-    2,900 page faults and 40% of a CNN step at batch 32. With the mmap threshold at its
-    maximum (32 MB) and trimming off, freed blocks are reused as PyTorch's and TensorFlow's
-    caching allocators reuse theirs; the process keeps its peak memory instead of returning
-    it. ``fit`` calls this once per process. Returns whether the allocator accepted it.
+    >>> from glassnet.autograd.ops.arithmetic import Linear
+    >>> kernel_for(Linear) is Linear
+    True
     """
-    global _freed_memory_kept
-    if _freed_memory_kept:
-        return True
-    if not sys.platform.startswith("linux"):
-        return False
+    table = _kernels.get()
+    return op if table is None else table.get(op, op)
+
+
+@contextlib.contextmanager
+def using_kernels(table):
+    """A block in which :func:`kernel_for` answers from ``table`` ({readable op: fast
+    kernel}) for the calling thread (a context variable: other threads are not affected)."""
+    token = _kernels.set(table)
     try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-    accepted = bool(mallopt(m_mmap_threshold, 32 * 1024 * 1024)) and bool(
-        mallopt(m_trim_threshold, 1 << 30))
-    _freed_memory_kept = accepted
-    return accepted
+        yield
+    finally:
+        _kernels.reset(token)

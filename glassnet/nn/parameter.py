@@ -18,19 +18,13 @@ class Parameter(Tensor):
     (True, 'bias')
     """
 
-    __slots__ = ("name", "_trainable", "regularizer", "_frozen", "reuse_grad_buffer",
-                 "_grad_buffer")
+    __slots__ = ("name", "_trainable", "regularizer", "_frozen")
 
     def __init__(self, data, name=None, trainable=True, regularizer=None, dtype=None):
         super().__init__(data, dtype=dtype)
         self.name = name
         self.regularizer = regularizer
         self._frozen = False
-        # Set by a training loop that owns .grad between steps (fit): ops may then write
-        # this parameter's gradient into one buffer kept across steps, instead of a fresh
-        # array each step (large fresh arrays cost page faults every step).
-        self.reuse_grad_buffer = False
-        self._grad_buffer = None
         self._trainable = bool(trainable)
         self._sync_requires_grad()
 
@@ -53,18 +47,6 @@ class Parameter(Tensor):
             self.data.dtype.kind == "f"
         if not self._requires_grad:
             self.grad = None
-
-    def grad_out(self):
-        """The array an op may write this parameter's gradient into, or None (allocate).
-
-        Only while ``reuse_grad_buffer`` is set and no gradient is pending: a second use of
-        the parameter in the same backward pass finds ``.grad`` set and gets a fresh array.
-        """
-        if not self.reuse_grad_buffer or self.grad is not None:
-            return None
-        if self._grad_buffer is None:
-            self._grad_buffer = np.empty_like(self.data)
-        return self._grad_buffer
 
     def assign(self, value):
         """Overwrite the values in place (shape must match)."""

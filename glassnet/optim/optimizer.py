@@ -9,32 +9,31 @@ apply decoupled weight decay (w -= lr * weight_decay * w), then the algorithm's 
 State arrays are created once per parameter and updated in place: a step allocates nothing
 that it can reuse. Hyperparameters and formulas are Keras's (where epsilon sits included).
 
-Denormals: a moving average whose gradient is exactly zero (a pixel that is always blank in
-most batches, a dead unit) decays geometrically into the subnormal range, where arithmetic is
-tens of times slower on x86 (measured: 420 us instead of 8 us for one pass over 100k float32).
-NumPy cannot set the CPU's flush-to-zero mode, so every few steps the optimizer sets state
-values more than 8 orders of magnitude below the smallest normal number to exactly zero. The
-period is short enough that no value can decay from that bound into the subnormals in between,
-and the effect on any update is below 1e-27 of the learning rate.
+What a step computes is the plain loop ``for g, v: update_variable(g, v.data, slots, lr, t)``;
+it runs through ``glassnet.kernels.flat_params`` (small parameters as one flat array, large
+ones split over the threads, subnormal state flushed), which gives the same values faster.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
-from glassnet import parallel
 from glassnet.autograd.tensor import Tensor
+from glassnet.kernels import flat_params
 from glassnet.optim import schedules
-from glassnet.optim.flat_group import FlatGroup
 
 
 def _is_params(value):
-    if isinstance(value, (int, float, np.number, schedules.LearningRateSchedule)):
+    """Whether the first argument is PyTorch style: an iterable of parameters."""
+    if isinstance(value, (str, bytes, np.ndarray, Tensor, schedules.LearningRateSchedule)):
         return False
     if callable(value) or value is None:
+        return False
+    try:
+        iter(value)
+    except TypeError:
         return False
     return True
 
@@ -51,28 +50,13 @@ def _check(value, arg, cls, low=0.0, low_inclusive=True, high=None, high_inclusi
     return float(value)
 
 
-FLUSH_MARGIN = 1e8  # flush state values below tiny * FLUSH_MARGIN
-# Parameters up to this size are updated together in one flat group: for small arrays the
-# cost of an update is the Python and NumPy call overhead (about ten calls per parameter),
-# not the arithmetic. Larger ones are updated in place, one by one.
-SMALL_PARAMETER = 1 << 14
-MAX_FLUSH_PERIOD = 64
-
-
-def flush_period(decay):
-    """Steps a value ``decay``-ing geometrically needs to fall by FLUSH_MARGIN (capped)."""
-    if not 0 < decay < 1:
-        return 0
-    return max(1, min(MAX_FLUSH_PERIOD, int(math.log(FLUSH_MARGIN) / -math.log(decay))))
-
-
 class Optimizer:
     """Base class. Subclasses define ``slot_names``, ``update_step`` and ``get_config``, and
     ``state_decay``: the smallest factor a state array is multiplied by each step (0 when
     no state decays).
 
     Args:
-        learning_rate: a positive number, a ``LearningRateSchedule``, or a callable of the
+        learning_rate: a non-negative number, a ``LearningRateSchedule``, or a callable of the
             step count. Or, PyTorch style, the parameters to optimize, with ``lr=``.
         weight_decay: decoupled decay, w -= learning_rate * weight_decay * w each step.
         clipnorm: clip each gradient to this L2 norm. global_clipnorm: clip all gradients
@@ -84,8 +68,8 @@ class Optimizer:
     default_learning_rate = 0.001
     slot_names = ()
     scratch_buffers = 1
-    # True when update_step treats every element on its own (all built-in optimizers): a
-    # large parameter is then updated in slices split over the threads.
+    # True when update_step treats every element on its own (all built-in optimizers): the
+    # kernels may then update a large parameter in slices split over the threads.
     elementwise = False
     state_decay = 0.0
     # A slot kept as value / scale internally (for fewer passes); exported unscaled.
@@ -128,12 +112,14 @@ class Optimizer:
         self._variables = []
         self._slots = {}
         self._pending_state = None
-        self._group = None
+        self._updates = flat_params.Updater(self)
         self.params = None if params is None else list(params)
         if self.params is not None:
             for p in self.params:
                 if not isinstance(p, Tensor):
-                    raise TypeError(f"{cls}: expected parameters (tensors); received "
+                    raise TypeError(f"{cls}: the first argument is `learning_rate` (a number, "
+                                    f"a schedule or a callable) or the parameters to optimize "
+                                    f"(tensors). Received: an iterable holding "
                                     f"{type(p).__name__}")
 
     # -- learning rate --------------------------------------------------------------------
@@ -141,7 +127,12 @@ class Optimizer:
     def _validate_learning_rate(self, value):
         if isinstance(value, schedules.LearningRateSchedule) or callable(value):
             return value
-        return _check(value, "learning_rate", type(self).__name__, 0, False)
+        cls = type(self).__name__
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"{cls}: `learning_rate` must be a non-negative number, a "
+                            f"LearningRateSchedule or a callable of the step count. "
+                            f"Received: learning_rate={value!r} of type {type(value).__name__}")
+        return _check(value, "learning_rate", cls, 0)  # 0 is allowed: a frozen step
 
     @property
     def learning_rate(self) -> float:
@@ -216,56 +207,22 @@ class Optimizer:
         lr = self._current_lr()
         t = self.iterations + 1
         self.before_update(t)
-        group = self._small_group(pairs)
-        for g, (_, v) in zip(grads, pairs):
-            if group is not None and id(v) in group.members:
-                group.gather(v, g)
-                continue
-            w = v.data
-            if self.weight_decay:
-                w *= 1.0 - lr * self.weight_decay
-            if g.dtype != w.dtype:
-                g = g.astype(w.dtype)
-            self._update(g, w, self._slots[id(v)], lr, t)
-        if group is not None:
-            if self.weight_decay:
-                group.w *= 1.0 - lr * self.weight_decay
-            self.update_step(group.g, group.w, group.slots, lr, t)
-            group.scatter()
+        self._updates.apply(grads, [v for _, v in pairs], lr, t)
         self.iterations = t
-        period = flush_period(self.state_decay)
-        if period and t % period == 0:
-            self._flush_subnormal_state()
 
-    def _update(self, g, w, slots, lr, t):
-        """update_step, split over the threads by rows for a large parameter."""
-        if not (self.elementwise and w.flags.c_contiguous and g.flags.c_contiguous
-                and all(s.flags.c_contiguous for s in slots.values())):
-            self.update_step(g, w, slots, lr, t)
-            return
-        g1, w1 = g.reshape(-1), w.reshape(-1)
-        flat = {name: s.reshape(-1) for name, s in slots.items()}
-        parallel.over_batch(lambda lo, hi: self.update_step(
-            g1[lo:hi], w1[lo:hi], {name: s[lo:hi] for name, s in flat.items()}, lr, t),
-            len(w1), 2 * w1.size)
+    def update_variable(self, g, w, slots, lr, t):
+        """One variable's update in place: decoupled weight decay, then ``update_step``."""
+        if self.weight_decay:
+            w *= 1.0 - lr * self.weight_decay
+        self.update_step(g, w, slots, lr, t)
 
-    def _flush_subnormal_state(self):
-        for slots in self._slots.values():
-            for name in self.slot_names:
-                state = slots[name]
-                state[np.abs(state) < np.finfo(state.dtype).tiny * FLUSH_MARGIN] = 0
+    def slots_of(self, variable):
+        """``variable``'s state arrays by name (scratch buffers included)."""
+        return self._slots[id(variable)]
 
-    def _small_group(self, pairs):
-        """The flat group of this step's small parameters (built once for a given set)."""
-        small = [v for _, v in pairs if v.data.size <= SMALL_PARAMETER]
-        if len(small) < 2:
-            return None
-        key = tuple(id(v) for v in small)
-        if self._group is None or self._group.key != key:
-            if len({v.data.dtype for v in small}) != 1:
-                return None
-            self._group = FlatGroup(self, small, key)
-        return self._group
+    def state_variables(self):
+        """The variables that have state, in the order their state was created."""
+        return list(self._variables)
 
     def _clip(self, grads):
         if self.clipnorm:
@@ -293,7 +250,7 @@ class Optimizer:
         self._variables.append(variable)
         self._slots[id(variable)] = slots
 
-    def _slot_views(self, variable, slots):
+    def share_slots(self, variable, slots):
         """Register ``slots`` (views into a group's arrays) as ``variable``'s state, keeping
         the values it already had."""
         old = self._slots.get(id(variable))

@@ -11,7 +11,7 @@ import torch
 
 import glassnet as gn
 from glassnet import optim
-from glassnet.optim import optimizer as optimizer_module
+from glassnet.kernels import flat_params, threads
 
 STEPS = 20
 SHAPES = [(4, 3), (3,)]
@@ -155,10 +155,10 @@ def test_small_parameters_grouped_update_exactly_as_one_by_one(name, monkeypatch
     cls, lr, kwargs, _ = TORCH_CASES[name]
     grads = _gradients()
     grouped, opt = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
-    assert opt._group is not None
-    monkeypatch.setattr(optimizer_module, "SMALL_PARAMETER", 0)
+    assert opt._updates.group is not None
+    monkeypatch.setattr(flat_params, "SMALL_PARAMETER", 0)
     separate, opt = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
-    assert opt._group is None
+    assert opt._updates.group is None
     for a, b in zip(grouped, separate):
         np.testing.assert_array_equal(a, b)
 
@@ -268,10 +268,29 @@ def test_updates_are_in_place_without_new_state():
 
 
 def test_optimizer_errors():
-    for bad in (0, -0.1):
+    for bad in (-1, -0.1):
         with pytest.raises(ValueError, match=r"Adam: `learning_rate` must be a number in "
-                                             r"\(0, inf\). Received: learning_rate="):
+                                             r"\[0, inf\). Received: learning_rate="):
             optim.Adam(learning_rate=bad)
+    with pytest.raises(TypeError, match=r"Adam: the first argument is `learning_rate` .* "
+                                        r"Received: an iterable holding float"):
+        optim.Adam([0.1])
+    for bad in ("fast", object()):
+        with pytest.raises(TypeError, match=r"Adam: `learning_rate` must be a non-negative number, "
+                                            r"a LearningRateSchedule or a callable of the step "
+                                            r"count. Received: learning_rate="):
+            optim.Adam(learning_rate=bad)
+    with pytest.raises(TypeError, match=r"SGD: `learning_rate` .* Received: "
+                                        r"learning_rate='fast' of type str"):
+        optim.SGD("fast")
+    with pytest.raises(TypeError, match=r"RMSprop: `learning_rate`"):
+        optim.RMSprop(lr="fast")
+    with pytest.raises(ValueError, match=r"Adagrad: `learning_rate` must be a number in "
+                                         r"\[0, inf\). Received: learning_rate=-1"):
+        optim.Adagrad(-1)
+    adam = optim.Adam()
+    with pytest.raises(TypeError, match=r"Adam: `learning_rate`.*Received: learning_rate=None"):
+        adam.learning_rate = None
     with pytest.raises(ValueError, match=r"SGD: `momentum` must be a number in \[0, 1\]"):
         optim.SGD(momentum=1.5)
     with pytest.raises(ValueError, match="at most one of `clipnorm` and `global_clipnorm`"):
@@ -289,24 +308,22 @@ def test_optimizer_errors():
 
 @pytest.mark.parametrize("name", TORCH_CASES)
 def test_large_parameters_split_over_threads_update_exactly_as_one_pass(name, monkeypatch):
-    from glassnet import parallel
-
     cls, lr, kwargs, _ = TORCH_CASES[name]
     grads = _gradients()
-    monkeypatch.setattr(optimizer_module, "SMALL_PARAMETER", 0)
+    monkeypatch.setattr(flat_params, "SMALL_PARAMETER", 0)
     serial, _ = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
-    monkeypatch.setattr(parallel, "MIN_ELEMENTS", 2)  # these tiny parameters count as large
-    before = parallel.get_num_threads()
-    parallel.set_num_threads(2)
+    monkeypatch.setattr(threads, "MIN_ELEMENTS", 2)  # these tiny parameters count as large
+    before = threads.get_num_threads()
+    threads.set_num_threads(2)
     slices = []
     step = cls.update_step
     monkeypatch.setattr(cls, "update_step", lambda self, g, *a: slices.append(g.size) or
                         step(self, g, *a))
     try:
-        with parallel.thread_pool():
+        with threads.thread_pool():
             split, _ = run_ours(lambda: cls(learning_rate=lr, **kwargs), grads)
     finally:
-        parallel.set_num_threads(before)
+        threads.set_num_threads(before)
     assert sorted(set(slices)) == [1, 2, 6]  # (4, 3) in halves, (3,) as 1 + 2
     for a, b in zip(split, serial):
         np.testing.assert_array_equal(a, b)

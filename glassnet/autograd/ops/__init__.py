@@ -16,7 +16,6 @@ from glassnet.autograd.ops.activation import (
     tanh,
 )
 from glassnet.autograd.ops.arithmetic import add, div, linear, matmul, mul, neg, pow, sub
-from glassnet.autograd.ops.conv_pool import conv2d_relu_max_pool
 from glassnet.autograd.ops.convolution import conv2d, conv2d_transpose
 from glassnet.autograd.ops.dropout import dropout
 from glassnet.autograd.ops.elementwise import (
@@ -80,8 +79,7 @@ from glassnet.autograd.ops.shape import (
 )
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "avg_pool2d", "conv2d", "conv2d_relu_max_pool",
-    "conv2d_transpose", "max_pool2d",
+    "abs", "add", "argmax", "argmin", "avg_pool2d", "conv2d", "conv2d_transpose", "max_pool2d",
     "binary_crossentropy", "broadcast_to", "cast",
     "categorical_crossentropy", "clip", "concat", "concatenate", "cos", "div", "dropout", "elu",
     "equal", "exp", "expand", "expand_dims", "flatten", "gelu", "getitem", "greater",

@@ -5,6 +5,8 @@ import torch.nn.functional as F
 from helpers import check_op
 
 import glassnet as gn
+from glassnet import kernels
+from glassnet.autograd import ops
 from glassnet.autograd.ops.convolution import same_padding
 
 CASES = [  # x shape, kernel shape, strides, padding, dilation
@@ -32,7 +34,7 @@ def test_conv_relu_max_pool_matches_torch(case, bias):
     shapes = [x_shape, w_shape] + ([(w_shape[3],)] if bias else [])
 
     def ours(x, w, b=None):
-        return gn.conv2d_relu_max_pool(x, w, b, strides, padding, dilation)
+        return kernels.conv2d_relu_max_pool(x, w, b, strides, padding, dilation)
 
     def theirs(x, w, b=None):
         return _torch(x, w, b, strides, padding, dilation)
@@ -40,33 +42,46 @@ def test_conv_relu_max_pool_matches_torch(case, bias):
     check_op(ours, theirs, shapes)
 
 
-def test_equals_the_three_ops_bit_for_bit():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_equals_the_fast_conv_and_pool_bit_for_bit(threads):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(s).astype(np.float32) for s in
               [(4, 13, 13, 8), (3, 3, 8, 16), (16,)]]
     up = rng.standard_normal((4, 5, 5, 16)).astype(np.float32)
+    before = kernels.get_num_threads()
+    kernels.set_num_threads(threads)
     results = []
-    for fused in (True, False):
-        x, w, b = (gn.tensor(a, requires_grad=True) for a in arrays)
-        y = (gn.conv2d_relu_max_pool(x, w, b) if fused
-             else gn.max_pool2d(gn.relu(gn.conv2d(x, w, b))))
-        y.backward(up)
-        results.append([y.numpy(), x.grad, w.grad, b.grad])
+    try:
+        for fused in (True, False):
+            x, w, b = (gn.tensor(a, requires_grad=True) for a in arrays)
+            with kernels.training():
+                y = (kernels.conv2d_relu_max_pool(x, w, b) if fused
+                     else ops.max_pool2d(ops.conv2d(x, w, b, relu=True)))
+                y.backward(up)
+            results.append([y.numpy(), x.grad, w.grad, b.grad])
+    finally:
+        kernels.set_num_threads(before)
     for got, want in zip(*results):
         np.testing.assert_array_equal(got, want)
+    # and, to rounding, the readable ops (the bias is added apart from the product there)
+    x, w, b = (gn.tensor(a.astype(np.float64), requires_grad=True) for a in arrays)
+    y = ops.max_pool2d(ops.relu(ops.conv2d(x, w, b)))
+    y.backward(up.astype(np.float64))
+    for got, want in zip(results[0], [y.numpy(), x.grad, w.grad, b.grad]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
 def test_inference_keeps_nothing_for_backward():
     x, w = gn.ones(2, 6, 6, 1), gn.ones(3, 3, 1, 2)
     with gn.no_grad():
-        y = gn.conv2d_relu_max_pool(x, w)
+        y = kernels.conv2d_relu_max_pool(x, w)
     assert y.shape == (2, 2, 2, 2) and y.grad_fn is None
 
 
 def test_errors_name_the_shapes():
     with pytest.raises(ValueError, match=r"expected x \(N, H, W, C\) and a kernel \(KH, KW, C, "
                                          r"F\); received shapes \(5, 5, 3\) and \(3, 3, 3, 2\)"):
-        gn.conv2d_relu_max_pool(gn.ones(5, 5, 3), gn.ones(3, 3, 3, 2))
+        kernels.conv2d_relu_max_pool(gn.ones(5, 5, 3), gn.ones(3, 3, 3, 2))
     with pytest.raises(ValueError, match=r"the convolution's output 1x1 is smaller than the "
                                          r"2x2 pool \(input 3x3\)"):
-        gn.conv2d_relu_max_pool(gn.ones(1, 3, 3, 1), gn.ones(3, 3, 1, 1))
+        kernels.conv2d_relu_max_pool(gn.ones(1, 3, 3, 1), gn.ones(3, 3, 1, 1))

@@ -1,4 +1,7 @@
-"""Large elementwise work and matrix products, split over the batch axis across threads.
+"""The trick: large elementwise work split over the batch axis across Python threads.
+
+Replaces nothing by itself; it is what the threaded kernels (``conv``, ``pool``, ``linear``,
+``gemm``, ``flat_params``) run their slices on.
 
 NumPy's matrix products run on every core (its BLAS has its own threads), but its ufuncs and
 copies run on one. On a CNN's activations (megabytes per array) those single-core passes were
@@ -10,11 +13,14 @@ the caller; sums over the batch (weight gradients) add per-slice results in batc
 
 The BLAS threads and glassnet's cannot share the cores: after each matrix product OpenBLAS's
 threads spin for ~100 ms waiting for the next one, and a worker started meanwhile found its core
-taken (the split gained nothing). So work is split only inside a :func:`thread_pool` block,
-which holds NumPy's BLAS to one thread per call and splits the large matrix products itself,
-as PyTorch's intra-op pool does; ``fit``, ``evaluate`` and ``predict`` open one. Ops called
-elsewhere run on the calling thread, as NumPy does. Holding the BLAS needs threadpoolctl
-(``pip install glassnet[fast]``); without it nothing is split.
+taken (the split gained nothing). So work is split only by a thread inside a :func:`thread_pool`
+block, which holds NumPy's BLAS to one thread per call (see ``gemm`` for the matrix products),
+as PyTorch's intra-op pool does. The BLAS setting is process-wide (threadpoolctl), so blocks are
+counted under a lock across threads: the first to open holds it, the last to close restores
+it. Ops called by a thread outside a block run on that thread, as NumPy does. (OpenBLAS
+0.3.31 with pthreads ignores a raise of its thread count made by another thread once the main
+thread has lowered it: if the main thread opens the first block and another thread closes the
+last, the BLAS stays at one thread.)
 
 The thread count follows ``OMP_NUM_THREADS`` when it is set, else the CPUs this process may
 run on, and can be changed with :func:`set_num_threads` (as ``torch.set_num_threads``).
@@ -36,8 +42,6 @@ import itertools
 import os
 import queue
 import threading
-
-import numpy as np
 
 # Below this many elements per call (a pass of ~100 us) a thread hand-off costs more than it
 # saves: waking a worker whose core went idle takes 6-90 us.
@@ -100,7 +104,7 @@ class _Pool:
         # Each part gets at least half of MIN_ELEMENTS: on many cores a small batch is cut
         # into a few large parts rather than one sample per thread.
         parts = min(self.threads, n, 2 * size // MIN_ELEMENTS)
-        if parts < 2 or _held is None:
+        if parts < 2 or not in_block():
             return 1
         return parts
 
@@ -127,6 +131,11 @@ class _Pool:
 
 
 _pool = _Pool(_default_threads())
+_depth = 0  # open thread_pool() blocks, all threads together
+_depth_lock = threading.Lock()
+_held = None  # [(BLAS library, its thread count before)] while held to one thread
+_controller = None
+_local = threading.local()  # .depth: this thread's open blocks
 
 
 def _after_fork_in_child():
@@ -152,22 +161,25 @@ def over_batch(fn, n: int, size: int) -> None:
     _pool.run(fn, n, size)
 
 
-_depth = 0  # open thread_pool() blocks
-_depth_lock = threading.Lock()
-_held = None  # [(BLAS library, its thread count before)] while held to one thread
-_controller = None
+def in_block() -> bool:
+    """Whether the calling thread is inside a :func:`thread_pool` block that holds the BLAS
+    (so that work may be split)."""
+    return _held is not None and getattr(_local, "depth", 0) > 0
+
+
+def blas_held():
+    """The [(BLAS library, thread count before)] held to one thread, or None; only for the
+    calling thread inside a block (see ``gemm``)."""
+    return _held if in_block() else None
 
 
 def _blas_libraries():
-    """threadpoolctl's handles on the BLAS libraries loaded (NumPy's), or [] without it."""
+    """threadpoolctl's handles on the BLAS libraries loaded (NumPy's)."""
     global _controller
     if _controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _controller = False
-        else:
-            _controller = ThreadpoolController()
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
     if not _controller:
         return []
     return [lib for lib in _controller.lib_controllers if lib.user_api == "blas"]
@@ -175,9 +187,10 @@ def _blas_libraries():
 
 @contextlib.contextmanager
 def thread_pool():
-    """A block in which glassnet's ops split large work over :func:`get_num_threads` threads
-    and NumPy's BLAS runs one thread per call (its setting is restored when the outermost
-    block ends; blocks nest). Without threadpoolctl nothing changes.
+    """A block in which the calling thread's kernels split large work over
+    :func:`get_num_threads` threads and NumPy's BLAS runs one thread per call. Blocks nest and
+    may be open in several threads at once: the BLAS setting is restored when the last block
+    of any thread ends, even on an exception.
 
     >>> with thread_pool():
     ...     pass
@@ -189,28 +202,17 @@ def thread_pool():
             _held = [(lib, lib.num_threads) for lib in _blas_libraries()] or None
             for lib, _ in _held or ():
                 lib.set_num_threads(1)
+    _local.depth = getattr(_local, "depth", 0) + 1
     try:
         yield
     finally:
+        _local.depth -= 1
         with _depth_lock:
             _depth -= 1
             if not _depth and _held is not None:
                 for lib, threads in _held:
                     lib.set_num_threads(threads)
                 _held = None
-
-
-@contextlib.contextmanager
-def _blas_threads():
-    """The BLAS's own threads for one matrix product while it is held (see ``matmul``)."""
-    held = _held
-    for lib, _ in held or ():
-        lib.set_num_threads(_pool.threads)
-    try:
-        yield
-    finally:
-        for lib, _ in held or ():
-            lib.set_num_threads(1)
 
 
 def set_num_threads(n: int) -> None:
@@ -226,95 +228,6 @@ def get_num_threads() -> int:
     return _pool.threads
 
 
-def _gemm_size(m, k, n):
-    # One thread does about 64 multiply-adds in the time a memory-bound pass takes per
-    # element, so this compares with MIN_ELEMENTS.
-    return m * k * n // 64
-
-
-# A product too small to split that still gains from the BLAS's own threads (whose threads
-# wake faster than a Python worker): measured on 2 cores, 784x128 dense layers at batch 128
-# (12.8M multiply-adds) ran 5% faster on the BLAS's 2 threads, at batch 32 (3.2M) 8% slower.
-BLAS_THREADS_MIN = 8_000_000
-
-
-def matmul(a, b, out=None):
-    """``a @ b`` (``a`` of any rank, ``b`` 2-D), split over the threads (see
-    :func:`over_batch`): by rows of ``a`` when it is tall, else by columns of ``b``, so that
-    each thread packs only its part of the larger operand (splitting a dense layer's 32 rows
-    made each thread pack the whole weight matrix: slower than one thread). Small products,
-    and any outside a thread_pool block, are plain ``np.matmul``."""
-    if _held is None or a.size * b.shape[1] < BLAS_THREADS_MIN:
-        return np.matmul(a, b, out=out)
-    if a.ndim != 2:
-        flat = matmul(a.reshape(-1, a.shape[-1]), b)
-        return flat.reshape(*a.shape[:-1], b.shape[1])
-    (m, k), n = a.shape, b.shape[1]
-    if out is None:
-        out = np.empty((m, n), np.result_type(a, b))
-    size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
-    if _pool.parts(m if by_rows else n, size) < 2:
-        with _blas_threads():
-            return np.matmul(a, b, out=out)
-    if by_rows:
-        over_batch(lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]), m, size)
-    else:
-        over_batch(lambda lo, hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi]), n, size)
-    return out
-
-
-def matmul_tn(a, b, out=None):
-    """``a.T @ b`` for ``a`` (M, K) and ``b`` (M, N), split over the threads.
-
-    A tall product (a weight gradient of a convolution: M = batch x pixels) is a sum over M:
-    each thread multiplies its rows and the partial products are added in row order (the same
-    result for the same thread count on every run). Otherwise (a dense layer's weight
-    gradient) each thread computes its own columns of the result.
-    """
-    (m, k), n = a.shape, b.shape[1]
-    if _held is None or m * k * n < BLAS_THREADS_MIN:
-        return np.matmul(a.T, b, out=out)
-    size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
-    if _pool.parts(m if by_rows else n, size) < 2:
-        with _blas_threads():
-            return np.matmul(a.T, b, out=out)
-    if out is None:
-        out = np.empty((k, n), np.result_type(a, b))
-    if not by_rows:
-        over_batch(lambda lo, hi: np.matmul(a.T, b[:, lo:hi], out=out[:, lo:hi]), n, size)
-        return out
-    partials = {}
-
-    def part(lo, hi):
-        partials[lo] = a[lo:hi].T @ b[lo:hi]
-
-    over_batch(part, m, size)
-    return sum_in_order(partials, out)
-
-
-def sum_rows(a):
-    """``a.sum(axis=0)`` for a 2-D ``a``, as matrix-vector products (5x faster than NumPy's
-    column sum over a tall array), the rows split over the threads."""
-    ones = np.ones(len(a), a.dtype)
-    partials = {}
-
-    def part(lo, hi):
-        partials[lo] = ones[lo:hi] @ a[lo:hi]
-
-    over_batch(part, len(a), a.size)
-    return sum_in_order(partials)
-
-
-def sum_in_order(partials, out=None):
-    """The sum of per-slice results ``{first row: array}``, added in row order so that the
-    result does not depend on which thread finished first. Writes into ``out`` if given."""
-    first, *rest = (partials[lo] for lo in sorted(partials))
-    if not rest:
-        if out is None:
-            return first
-        np.copyto(out, first)
-        return out
-    total = np.add(first, rest[0], out=out)
-    for partial in rest[1:]:
-        total += partial
-    return total
+def parts(n: int, size: int) -> int:
+    """How many slices :func:`over_batch` would cut ``n`` rows of ``size`` elements into."""
+    return _pool.parts(n, size)

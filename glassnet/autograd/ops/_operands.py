@@ -22,6 +22,8 @@ def constant(value, like=None):
 
 def operands(a, b):
     """Two op arguments as tensors of a common kind (an integer one meeting a float is cast)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a, b = constant(a), constant(b)
     if not isinstance(a, Tensor):
         a = constant(a, like=b)
     if not isinstance(b, Tensor):
@@ -36,18 +38,34 @@ def operands(a, b):
 
 
 def normalize_axis(axis, ndim, op):
-    """``axis`` (int, tuple or None) as a tuple of non-negative axes, checked against ``ndim``."""
+    """``axis`` (int, tuple or None) as a tuple of non-negative axes, checked against ``ndim``.
+
+    As in PyTorch, a 0-d tensor accepts axis 0 and -1 (it is treated as having one axis of
+    size 1); they name no axis of its own, so the result is ``()``.
+    """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        raise TypeError(f"{op}: an axis must be an integer; received {axis!r}") from None
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: an axis must be an integer; received {a!r}")
+        if ndim == 0:
+            if a not in (0, -1):
+                raise ValueError(
+                    f"{op}: axis {a} is out of range for a 0-d tensor (ndim 0 accepts only "
+                    f"axis 0 or -1)"
+                )
+            continue
+        if not -ndim <= a < ndim:
             raise ValueError(
                 f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions "
                 f"(expected -{ndim} <= axis < {ndim})"
             )
-        out.append(int(a) % max(ndim, 1))
-    if len(set(out)) != len(out):
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out) or (ndim == 0 and len(axes) > 1):
         raise ValueError(f"{op}: axis {axis} repeats an axis")
     return tuple(out)

@@ -267,12 +267,14 @@ swish = silu
 def softmax(x, axis=-1) -> Tensor:
     """e**x normalised to sum to 1 along ``axis``; stable for inputs of any magnitude."""
     x = constant(x)
-    (axis,) = normalize_axis(axis, x.ndim, "softmax")
-    return Softmax(axis)(x)
+    axes = normalize_axis(axis, x.ndim, "softmax")
+    # a 0-d tensor is one element along a single implicit axis: reducing over () does that
+    return Softmax(axes[0] if len(axes) == 1 else axes)(x)
 
 
 def log_softmax(x, axis=-1) -> Tensor:
     """log(softmax(x)) along ``axis``, computed without forming softmax (stable)."""
     x = constant(x)
-    (axis,) = normalize_axis(axis, x.ndim, "log_softmax")
-    return LogSoftmax(axis)(x)
+    axes = normalize_axis(axis, x.ndim, "log_softmax")
+    # a 0-d tensor is one element along a single implicit axis: reducing over () does that
+    return LogSoftmax(axes[0] if len(axes) == 1 else axes)(x)

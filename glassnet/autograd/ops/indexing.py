@@ -34,10 +34,14 @@ class GetItem(Function):
 
 
 def _key_part(k):
+    """One entry of a key; a list, tuple, tensor or array of indices becomes one index array
+    (inside a key, ``x[:, (0, 0)]`` indexes as ``x[:, [0, 0]]``, in NumPy and PyTorch alike)."""
     if isinstance(k, Tensor):
         k = k.data
-    if isinstance(k, (list, np.ndarray)):
+    if isinstance(k, (list, tuple, np.ndarray)):
         k = np.asarray(k)
+        if k.size == 0 and k.dtype.kind == "f":  # [] holds no indices, not floats
+            k = k.astype(np.intp)
         if k.dtype.kind not in "iub":
             raise TypeError(
                 f"getitem: index arrays must hold integers or booleans; received dtype {k.dtype}"

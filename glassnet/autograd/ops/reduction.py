@@ -7,6 +7,8 @@ them (as size 1) and broadcasts to the input shape.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from glassnet.autograd.ops._operands import constant, normalize_axis
@@ -90,7 +92,8 @@ class Var(_Reduction):
     """y = sum((x - mean)**2) / (n - ddof);  dx = gy * 2 * (x - mean) / (n - ddof).
 
     ddof=0 (the default, as NumPy and Keras) is the population variance; ddof=1 is PyTorch's
-    default unbiased estimate.
+    default unbiased estimate. Where n - ddof <= 0 the denominator is 0, as in PyTorch: the
+    variance and its gradient are NaN where x equals the mean (n == ddof), infinite otherwise.
     """
 
     def __init__(self, axes, keepdims, ddof):
@@ -100,12 +103,16 @@ class Var(_Reduction):
     def forward(self, x):
         axes = self._axes(x)
         self.centered = x - x.mean(axis=axes, keepdims=True)
-        self.dof = self._count() - self.ddof
+        self.dof = np.float64(builtins.max(self._count() - self.ddof, 0))
         sq = np.square(self.centered).sum(axis=axes, keepdims=self.keepdims)
-        return np.asarray(sq / self.dof if self.dof > 0 else sq * np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = sq / self.dof
+        return np.asarray(y.astype(sq.dtype, copy=False) if sq.dtype.kind == "f" else y)
 
     def backward(self, gy):
-        return (self._kept(gy) * (2 / self.dof)).astype(gy.dtype) * self.centered
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = (2 / self.dof).astype(gy.dtype)
+            return (self._kept(gy) * scale) * self.centered
 
 
 class LogSumExp(_Reduction):
@@ -178,7 +185,8 @@ def logsumexp(x, axis=None, keepdims=False) -> Tensor:
 def _arg_reduction(fn, name, x, axis, keepdims):
     x = constant(x)
     if axis is not None:
-        (axis,) = normalize_axis(axis, x.ndim, name)
+        axes = normalize_axis(axis, x.ndim, name)
+        axis = axes[0] if axes else None
     if x.size == 0:
         raise ValueError(f"{name}: cannot take the {name} of an empty tensor")
     return Tensor._from_op(np.asarray(fn(x.data, axis=axis, keepdims=keepdims)), None)

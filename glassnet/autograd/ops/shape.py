@@ -216,6 +216,8 @@ def concatenate(tensors, axis=0) -> Tensor:
     (2, 3)
     """
     tensors = _tensors(tensors, "concatenate")
+    if tensors[0].ndim == 0:
+        raise ValueError("concatenate: 0-d tensors have no axis to join along; use stack")
     (axis,) = normalize_axis(axis, tensors[0].ndim, "concatenate")
     return Concatenate(axis)(*tensors)
 
@@ -236,6 +238,8 @@ def split(x, indices_or_sections, axis=0) -> list:
     Each part is an indexing op, so the gradient flows back through every part used.
     """
     x = constant(x)
+    if x.ndim == 0:
+        raise ValueError("split: a 0-d tensor has no axis to split")
     (axis,) = normalize_axis(axis, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):

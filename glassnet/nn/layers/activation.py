@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 from glassnet.autograd import ops
+from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
 
 
@@ -19,13 +20,11 @@ class ReLU(_Elementwise):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        if max_value is not None and max_value < 0:
-            raise ValueError(f"ReLU: max_value must be non-negative. Received: "
-                             f"max_value={max_value}")
-        if negative_slope < 0:
-            raise ValueError(f"ReLU: negative_slope must be non-negative. Received: "
-                             f"negative_slope={negative_slope}")
-        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+        if max_value is not None:
+            max_value = check.number(max_value, "max_value", "ReLU", low=0)
+        self.max_value = max_value
+        self.negative_slope = check.number(negative_slope, "negative_slope", "ReLU", low=0)
+        self.threshold = check.number(threshold, "threshold", "ReLU")
 
     def call(self, inputs):
         if self.negative_slope == 0 and self.threshold == 0:
@@ -50,10 +49,7 @@ class LeakyReLU(_Elementwise):
                           DeprecationWarning, stacklevel=2)
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
-        if negative_slope < 0:
-            raise ValueError(f"LeakyReLU: negative_slope must be non-negative. Received: "
-                             f"negative_slope={negative_slope}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check.number(negative_slope, "negative_slope", "LeakyReLU", low=0)
 
     def call(self, inputs):
         return ops.leaky_relu(inputs, self.negative_slope)
@@ -67,7 +63,7 @@ class ELU(_Elementwise):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.alpha = float(alpha)
+        self.alpha = check.number(alpha, "alpha", "ELU")
 
     def call(self, inputs):
         return ops.elu(inputs, self.alpha)
@@ -81,7 +77,7 @@ class Softmax(_Elementwise):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = check.axis(axis, "axis", "Softmax")
 
     def call(self, inputs):
         return ops.softmax(inputs, self.axis)

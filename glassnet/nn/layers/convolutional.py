@@ -4,30 +4,25 @@ the 2-D convolution op (a length-L signal is a 1 x L image; depthwise is groups 
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401 - the doctests use it
 
 from glassnet.autograd import ops
 from glassnet.autograd.ops.convolution import same_padding
 from glassnet.nn import activations as activations_module
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import regularizers as regularizers_module
-from glassnet.nn.layer import Layer, positive_int
+from glassnet.nn import validation as check
+from glassnet.nn.layer import Layer
 
 
 def _tuple(value, rank, arg, layer):
-    values = (value,) * rank if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != rank or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                                  or v <= 0 for v in values):
-        raise ValueError(f"{layer}: `{arg}` must be a positive integer or a tuple of {rank} "
-                         f"positive integers. Received: {arg}={value!r}")
-    return tuple(int(v) for v in values)
+    return check.int_tuple(value, rank, arg, layer)
 
 
 def _data_format(value, layer):
-    if value not in (None, "channels_last", "channels_first"):
-        raise ValueError(f"{layer}: data_format must be 'channels_last' or 'channels_first'. "
-                         f"Received: data_format={value!r}")
-    return value or "channels_last"
+    if value is None:
+        return "channels_last"
+    return check.one_of(value, ("channels_last", "channels_first"), "data_format", layer)
 
 
 def _out_len(size, k, s, d, padding):
@@ -49,27 +44,27 @@ class _Conv(Layer):
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
-        self.filters = positive_int(filters, "filters", cls)
+        self.filters = check.positive_int(filters, "filters", cls)
         self.kernel_size = _tuple(kernel_size, self.rank, "kernel_size", cls)
         self.strides = _tuple(strides, self.rank, "strides", cls)
         self.dilation_rate = _tuple(dilation_rate, self.rank, "dilation_rate", cls)
         allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
-        padding = padding.lower() if isinstance(padding, str) else padding
-        if padding not in allowed:
-            raise ValueError(f"{cls}: padding must be one of {allowed}. Received: "
-                             f"padding={padding!r}")
-        self.padding = padding
+        self.padding = check.one_of(padding, allowed, "padding", cls)
         self.data_format = _data_format(data_format, cls)
-        self.groups = positive_int(groups, "groups", cls)
+        self.groups = check.positive_int(groups, "groups", cls)
         if self.filters % self.groups:
             raise ValueError(f"{cls}: filters ({self.filters}) must be divisible by groups "
                              f"({self.groups})")
-        self.activation = activations_module.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers_module.get(kernel_initializer)
-        self.bias_initializer = initializers_module.get(bias_initializer)
-        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
-        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+        self.activation = check.component(activations_module.get, activation, "activation", cls)
+        self.use_bias = check.boolean(use_bias, "use_bias", cls)
+        self.kernel_initializer = check.component(initializers_module.get, kernel_initializer,
+                                                  "kernel_initializer", cls)
+        self.bias_initializer = check.component(initializers_module.get, bias_initializer,
+                                                "bias_initializer", cls)
+        self.kernel_regularizer = check.component(regularizers_module.get, kernel_regularizer,
+                                                  "kernel_regularizer", cls)
+        self.bias_regularizer = check.component(regularizers_module.get, bias_regularizer,
+                                                "bias_regularizer", cls)
 
     # -- shapes -------------------------------------------------------------------------
     def _channels_axis(self):
@@ -261,7 +256,7 @@ class DepthwiseConv2D(_Conv):
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, **kwargs):
-        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
+        self.depth_multiplier = check.positive_int(depth_multiplier, "depth_multiplier",
                                              "DepthwiseConv2D")
         super().__init__(1, kernel_size, strides, padding, data_format, dilation_rate, 1,
                          activation, use_bias, depthwise_initializer, bias_initializer,
@@ -308,10 +303,14 @@ class SeparableConv2D(_Conv):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, 1,
                          activation, use_bias, depthwise_initializer, bias_initializer,
                          depthwise_regularizer, bias_regularizer, **kwargs)
-        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
+        self.depth_multiplier = check.positive_int(depth_multiplier, "depth_multiplier",
                                              "SeparableConv2D")
-        self.pointwise_initializer = initializers_module.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers_module.get(pointwise_regularizer)
+        self.pointwise_initializer = check.component(
+            initializers_module.get, pointwise_initializer, "pointwise_initializer",
+            "SeparableConv2D")
+        self.pointwise_regularizer = check.component(
+            regularizers_module.get, pointwise_regularizer, "pointwise_regularizer",
+            "SeparableConv2D")
 
     def build(self, input_shape):
         super().build(input_shape)  # checks, the depthwise kernel and the bias

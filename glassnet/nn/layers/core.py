@@ -10,7 +10,8 @@ from glassnet.autograd import ops
 from glassnet.nn import activations as activations_module
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import regularizers as regularizers_module
-from glassnet.nn.layer import Layer, _as_shape, positive_int, rate_in_unit_interval
+from glassnet.nn import validation as check
+from glassnet.nn.layer import Layer
 from glassnet.nn.symbolic import SymbolicTensor
 
 
@@ -27,12 +28,19 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         batch_shape = kwargs.pop("batch_shape", None) or kwargs.pop("batch_input_shape", None)
         if batch_shape is not None:
-            batch_size, shape = batch_shape[0], batch_shape[1:]
+            if not isinstance(batch_shape, (tuple, list)) or not batch_shape:
+                raise ValueError(f"InputLayer: `batch_shape` must be a tuple (batch size, "
+                                 f"*sample shape). Received: batch_shape={batch_shape!r}")
+            if batch_size is not None and batch_size != batch_shape[0]:
+                raise ValueError(f"InputLayer: `batch_size` and `batch_shape` disagree. "
+                                 f"Received: batch_size={batch_size!r}, "
+                                 f"batch_shape={batch_shape!r}")
+            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         if shape is None:
             raise ValueError("InputLayer: `shape` (the shape of one sample) is required")
         super().__init__(name=name, dtype=dtype, **kwargs)
-        self.shape = _as_shape(shape)
-        self.batch_size = batch_size
+        self.shape = check.shape(shape, "shape", "InputLayer")
+        self.batch_size = check.optional_positive_int(batch_size, "batch_size", "InputLayer")
         self.batch_input_shape = (batch_size, *self.shape)
         self.built = True
         self._symbolic_output = SymbolicTensor(self.batch_input_shape, self.dtype, layer=self,
@@ -61,6 +69,9 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802
     """A symbolic model input: ``x = Input(shape=(784,))`` (Keras's ``keras.Input``)."""
+    if shape is not None:
+        shape = check.shape(shape, "shape", "Input")
+    batch_size = check.optional_positive_int(batch_size, "batch_size", "Input")
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
                        batch_shape=batch_shape)
     return layer.output
@@ -87,16 +98,27 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, input_dim=None, **kwargs):
-        if input_dim is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = (positive_int(input_dim, "input_dim", "Dense"),)
+        if input_dim is not None:
+            input_dim = check.positive_int(input_dim, "input_dim", "Dense")
+            given = kwargs.get("input_shape")
+            if given is None:
+                kwargs["input_shape"] = (input_dim,)
+            elif tuple(given) != (input_dim,):
+                raise ValueError(f"Dense: `input_dim` and `input_shape` disagree. Received: "
+                                 f"input_dim={input_dim!r}, input_shape={given!r}")
         super().__init__(**kwargs)
-        self.units = positive_int(units, "units", "Dense")
-        self.activation = activations_module.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers_module.get(kernel_initializer)
-        self.bias_initializer = initializers_module.get(bias_initializer)
-        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
-        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+        self.units = check.positive_int(units, "units", "Dense")
+        self.activation = check.component(activations_module.get, activation, "activation",
+                                          "Dense")
+        self.use_bias = check.boolean(use_bias, "use_bias", "Dense")
+        self.kernel_initializer = check.component(initializers_module.get, kernel_initializer,
+                                                  "kernel_initializer", "Dense")
+        self.bias_initializer = check.component(initializers_module.get, bias_initializer,
+                                                "bias_initializer", "Dense")
+        self.kernel_regularizer = check.component(regularizers_module.get, kernel_regularizer,
+                                                  "kernel_regularizer", "Dense")
+        self.bias_regularizer = check.component(regularizers_module.get, bias_regularizer,
+                                                "bias_regularizer", "Dense")
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
@@ -142,7 +164,8 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations_module.get(activation)
+        self.activation = check.component(activations_module.get, activation, "activation",
+                                          "Activation")
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -164,9 +187,9 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last", "channels_first"):
-            raise ValueError(f"Flatten: data_format must be 'channels_last' or "
-                             f"'channels_first'. Received: data_format={data_format!r}")
+        if data_format is not None:
+            data_format = check.one_of(data_format, ("channels_last", "channels_first"),
+                                       "data_format", "Flatten")
         self.data_format = data_format
 
     def call(self, inputs):
@@ -188,6 +211,13 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(target_shape, (int, np.integer)) and not isinstance(target_shape, bool):
+            target_shape = (target_shape,)
+        if not isinstance(target_shape, (tuple, list)) or any(
+                isinstance(n, bool) or not isinstance(n, (int, np.integer))
+                for n in target_shape):
+            raise ValueError(f"Reshape: `target_shape` must be a tuple of integers. Received: "
+                             f"target_shape={target_shape!r}")
         self.target_shape = tuple(int(n) for n in target_shape)
         if sum(n == -1 for n in self.target_shape) > 1 or any(
                 n == 0 or n < -1 for n in self.target_shape):
@@ -231,6 +261,10 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(dims, (tuple, list)) or any(
+                isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in dims):
+            raise ValueError(f"Permute: `dims` must be a tuple of integers. Received: "
+                             f"dims={dims!r}")
         self.dims = tuple(int(d) for d in dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
             raise ValueError(f"Permute: dims must be a permutation of 1..{len(self.dims)}. "
@@ -255,9 +289,11 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = rate_in_unit_interval(rate, "rate", "Dropout")
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
+        self.rate = check.rate(rate, "rate", "Dropout")
+        if noise_shape is not None:
+            noise_shape = check.shape(noise_shape, "noise_shape", "Dropout")
+        self.noise_shape = noise_shape
+        self.seed = check.seed(seed, "Dropout")
         self._generator = None if seed is None else np.random.default_rng(seed)
 
     def call(self, inputs, training=None):
@@ -282,7 +318,15 @@ class Lambda(Layer):
         if not callable(function):
             raise TypeError(f"Lambda: `function` must be callable. Received: {function!r}")
         self.function = function
-        self.output_shape = None if output_shape is None else tuple(output_shape)
+        if output_shape is not None and not callable(output_shape):
+            output_shape = check.shape(output_shape, "output_shape", "Lambda")
+        elif callable(output_shape):
+            raise ValueError("Lambda: a callable `output_shape` is not supported; give the "
+                             "output shape of one sample as a tuple")
+        self.output_shape = output_shape
+        if arguments is not None and not isinstance(arguments, dict):
+            raise ValueError(f"Lambda: `arguments` must be a dict of keyword arguments. "
+                             f"Received: arguments={arguments!r}")
         self.arguments = dict(arguments or {})
 
     def call(self, inputs):

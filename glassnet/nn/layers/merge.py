@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from glassnet.autograd import ops
+from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
 
 
@@ -43,7 +44,7 @@ class Concatenate(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = int(axis)
+        self.axis = check.integer(axis, "axis", "Concatenate")
 
     def build(self, input_shape):
         _check_list(self, input_shape)

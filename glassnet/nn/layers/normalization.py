@@ -8,6 +8,7 @@ from glassnet.autograd import ops
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import regularizers as regularizers_module
+from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
 
 
@@ -26,15 +27,19 @@ class _Normalization(Layer):
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                  beta_regularizer, gamma_regularizer, **kwargs):
         super().__init__(**kwargs)
-        if epsilon <= 0:
-            raise ValueError(f"{type(self).__name__}: epsilon must be positive. Received: "
-                             f"epsilon={epsilon}")
-        self.axis = axis if isinstance(axis, int) else tuple(axis)
-        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
-        self.beta_initializer = initializers_module.get(beta_initializer)
-        self.gamma_initializer = initializers_module.get(gamma_initializer)
-        self.beta_regularizer = regularizers_module.get(beta_regularizer)
-        self.gamma_regularizer = regularizers_module.get(gamma_regularizer)
+        cls = type(self).__name__
+        self.axis = check.axis(axis, "axis", cls)
+        self.epsilon = check.number(epsilon, "epsilon", cls, low=0, low_open=True)
+        self.center = check.boolean(center, "center", cls)
+        self.scale = check.boolean(scale, "scale", cls)
+        self.beta_initializer = check.component(initializers_module.get, beta_initializer,
+                                                "beta_initializer", cls)
+        self.gamma_initializer = check.component(initializers_module.get, gamma_initializer,
+                                                 "gamma_initializer", cls)
+        self.beta_regularizer = check.component(regularizers_module.get, beta_regularizer,
+                                                "beta_regularizer", cls)
+        self.gamma_regularizer = check.component(regularizers_module.get, gamma_regularizer,
+                                                 "gamma_regularizer", cls)
 
     def _build_affine(self, input_shape):
         self.axes = _axes(self.axis, len(input_shape), self)
@@ -90,14 +95,23 @@ class BatchNormalization(_Normalization):
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, **kwargs):
+        # Keras's execution hints: one process, one NumPy kernel here, so nothing to switch
+        for hint in ("fused", "synchronized"):
+            if hint in kwargs:
+                value = kwargs.pop(hint)
+                if value not in (None, False):
+                    check.warn_ignored("BatchNormalization", hint, value,
+                                       "glassnet has one batch-normalization kernel and "
+                                       "computes the statistics in one process")
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNormalization: momentum must be in [0, 1]. Received: "
-                             f"momentum={momentum}")
-        self.momentum = float(momentum)
-        self.moving_mean_initializer = initializers_module.get(moving_mean_initializer)
-        self.moving_variance_initializer = initializers_module.get(moving_variance_initializer)
+        self.momentum = check.number(momentum, "momentum", "BatchNormalization", 0, 1)
+        self.moving_mean_initializer = check.component(
+            initializers_module.get, moving_mean_initializer, "moving_mean_initializer",
+            "BatchNormalization")
+        self.moving_variance_initializer = check.component(
+            initializers_module.get, moving_variance_initializer, "moving_variance_initializer",
+            "BatchNormalization")
 
     def build(self, input_shape):
         self._build_affine(input_shape)

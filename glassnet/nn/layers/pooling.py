@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from glassnet.autograd import ops
+from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.convolutional import _data_format, _out_len, _tuple
 
@@ -17,11 +18,7 @@ class _Pooling2D(Layer):
         self.pool_size = _tuple(pool_size, self.rank, "pool_size", cls)
         self.strides = self.pool_size if strides is None else _tuple(strides, self.rank,
                                                                      "strides", cls)
-        padding = padding.lower() if isinstance(padding, str) else padding
-        if padding not in ("valid", "same"):
-            raise ValueError(f"{cls}: padding must be 'valid' or 'same'. Received: "
-                             f"padding={padding!r}")
-        self.padding = padding
+        self.padding = check.one_of(padding, ("valid", "same"), "padding", cls)
         self.data_format = _data_format(data_format, cls)
 
     def check_input(self, inputs):
@@ -92,7 +89,7 @@ class _GlobalPooling(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         self.data_format = _data_format(data_format, type(self).__name__)
-        self.keepdims = bool(keepdims)
+        self.keepdims = check.boolean(keepdims, "keepdims", type(self).__name__)
 
     def _axes(self, ndim):
         return tuple(range(2, ndim)) if self.data_format == "channels_first" else \

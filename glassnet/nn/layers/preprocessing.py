@@ -16,11 +16,19 @@ import numpy as np
 from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.data import image
-from glassnet.nn.layer import Layer, positive_int
+from glassnet.nn import validation as check
+from glassnet.nn.layer import Layer
 
 
 def _factor_range(factor, name, layer, allow_negative=True):
-    low, high = (-factor, factor) if np.isscalar(factor) else tuple(factor)
+    numbers = (int, float, np.integer, np.floating)
+    scalar = isinstance(factor, numbers) and not isinstance(factor, bool)
+    pair = isinstance(factor, (tuple, list)) and len(factor) == 2 and all(
+        isinstance(v, numbers) and not isinstance(v, bool) for v in factor)
+    if not scalar and not pair:
+        raise ValueError(f"{layer}: `{name}` must be a number or a (low, high) pair of "
+                         f"numbers. Received: {name}={factor!r}")
+    low, high = (-factor, factor) if scalar else tuple(factor)
     if low > high or (not allow_negative and low < 0):
         raise ValueError(f"{layer}: `{name}` must be a number or a (low, high) pair with low "
                          f"<= high{'' if allow_negative else ' and low >= 0'}. Received: "
@@ -28,12 +36,22 @@ def _factor_range(factor, name, layer, allow_negative=True):
     return float(low), float(high)
 
 
+def _value_range(value, layer):
+    numbers = (int, float, np.integer, np.floating)
+    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, numbers) and not isinstance(v, bool) for v in value)
+            and value[0] < value[1]):
+        raise ValueError(f"{layer}: `value_range` must be a (low, high) pair of numbers with "
+                         f"low < high. Received: value_range={value!r}")
+    return tuple(value)
+
+
 class _Image(Layer):
     """Base: checks for NHWC (or HWC) input, keeps a seeded generator."""
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = check.seed(seed, type(self).__name__)
         self._rng = None if seed is None else np.random.default_rng(seed)
 
     def rng(self):
@@ -60,7 +78,8 @@ class Rescaling(Layer):
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.scale, self.offset = float(scale), float(offset)
+        self.scale = check.number(scale, "scale", "Rescaling")
+        self.offset = check.number(offset, "offset", "Rescaling")
 
     def call(self, inputs):
         out = inputs * self.scale
@@ -78,12 +97,10 @@ class Resizing(_Image):
 
     def __init__(self, height, width, interpolation="bilinear", **kwargs):
         super().__init__(**kwargs)
-        self.height = positive_int(height, "height", "Resizing")
-        self.width = positive_int(width, "width", "Resizing")
-        if interpolation not in ("bilinear", "nearest"):
-            raise ValueError(f"Resizing: interpolation must be 'bilinear' or 'nearest'. "
-                             f"Received: {interpolation!r}")
-        self.interpolation = interpolation
+        self.height = check.positive_int(height, "height", "Resizing")
+        self.width = check.positive_int(width, "width", "Resizing")
+        self.interpolation = check.one_of(interpolation, ("bilinear", "nearest"),
+                                          "interpolation", "Resizing")
 
     def call(self, inputs):
         return self._constant(image.resize(inputs.data, (self.height, self.width),
@@ -102,8 +119,8 @@ class CenterCrop(_Image):
 
     def __init__(self, height, width, **kwargs):
         super().__init__(**kwargs)
-        self.height = positive_int(height, "height", "CenterCrop")
-        self.width = positive_int(width, "width", "CenterCrop")
+        self.height = check.positive_int(height, "height", type(self).__name__)
+        self.width = check.positive_int(width, "width", type(self).__name__)
 
     def _crop_start(self, inputs):
         h, w = inputs.shape[-3], inputs.shape[-2]
@@ -144,9 +161,7 @@ class RandomFlip(_Image):
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
         super().__init__(seed, **kwargs)
-        if mode not in self.MODES:
-            raise ValueError(f"RandomFlip: mode must be one of {self.MODES}. Received: {mode!r}")
-        self.mode = mode
+        self.mode = check.one_of(mode, self.MODES, "mode", "RandomFlip")
 
     def call(self, inputs, training=None):
         if not training:
@@ -173,14 +188,11 @@ class _RandomAffine(_Image):
     def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
                  **kwargs):
         super().__init__(seed, **kwargs)
-        if fill_mode not in image.FILL_MODES:
-            raise ValueError(f"{type(self).__name__}: fill_mode must be one of "
-                             f"{image.FILL_MODES}. Received: {fill_mode!r}")
-        if interpolation not in ("bilinear", "nearest"):
-            raise ValueError(f"{type(self).__name__}: interpolation must be 'bilinear' or "
-                             f"'nearest'. Received: {interpolation!r}")
-        self.fill_mode, self.interpolation, self.fill_value = fill_mode, interpolation, \
-            fill_value
+        cls = type(self).__name__
+        self.fill_mode = check.one_of(fill_mode, tuple(image.FILL_MODES), "fill_mode", cls)
+        self.interpolation = check.one_of(interpolation, ("bilinear", "nearest"),
+                                          "interpolation", cls)
+        self.fill_value = check.number(fill_value, "fill_value", cls)
 
     def matrices(self, n, height, width):
         raise NotImplementedError
@@ -274,7 +286,8 @@ class RandomContrast(_Image):
         low, high = _factor_range(factor, "factor", "RandomContrast")
         if low < -1 or not np.isscalar(factor) and low < 0:
             raise ValueError(f"RandomContrast: factor must be in [0, 1]. Received: {factor}")
-        self.factor, self.value_range = factor, tuple(value_range)
+        self.factor = factor
+        self.value_range = _value_range(value_range, type(self).__name__)
         self.range = (1 + low, 1 + high) if np.isscalar(factor) else (low, high)
 
     def call(self, inputs, training=None):
@@ -296,7 +309,8 @@ class RandomBrightness(_Image):
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed, **kwargs)
-        self.factor, self.value_range = factor, tuple(value_range)
+        self.factor = factor
+        self.value_range = _value_range(value_range, type(self).__name__)
         self.range = _factor_range(factor, "factor", "RandomBrightness")
         if max(abs(v) for v in self.range) > 1:
             raise ValueError(f"RandomBrightness: factor must be within [-1, 1]. Received: "

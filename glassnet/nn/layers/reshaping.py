@@ -5,22 +5,26 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.autograd import ops
-from glassnet.nn.layer import Layer, rate_in_unit_interval
+from glassnet.nn import validation as check
+from glassnet.nn.layer import Layer
 from glassnet.nn.layers.convolutional import _data_format, _tuple
 
 
 def _two_pairs(value, arg, layer):
     """((top, bottom), (left, right)) from an int, (sym_h, sym_w) or two pairs."""
-    if isinstance(value, (int, np.integer)):
-        value = ((value, value), (value, value))
-    value = tuple(value)
-    if len(value) == 2 and all(isinstance(v, (int, np.integer)) for v in value):
-        value = ((value[0], value[0]), (value[1], value[1]))
-    pairs = tuple(tuple(int(v) for v in p) for p in value)
-    if len(pairs) != 2 or any(len(p) != 2 or min(p) < 0 for p in pairs):
-        raise ValueError(f"{layer}: `{arg}` must be an int, a pair, or ((top, bottom), "
-                         f"(left, right)) of non-negative ints. Received: {arg}={value!r}")
-    return pairs
+    error = ValueError(f"{layer}: `{arg}` must be an int, a pair, or ((top, bottom), "
+                       f"(left, right)) of non-negative ints. Received: {arg}={value!r}")
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, (tuple, list)) for v in value):
+        try:
+            return tuple(check.int_tuple(tuple(p), 2, arg, layer, minimum=0) for p in value)
+        except ValueError:
+            raise error from None
+    try:
+        h, w = check.int_tuple(value, 2, arg, layer, minimum=0)
+    except ValueError:
+        raise error from None
+    return ((h, h), (w, w))
 
 
 class _Spatial2D(Layer):
@@ -99,11 +103,11 @@ class UpSampling2D(_Spatial2D):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format, **kwargs)
         self.size = _tuple(size, 2, "size", "UpSampling2D")
-        if interpolation != "nearest":
+        if not isinstance(interpolation, str) or interpolation.lower() != "nearest":
             raise ValueError(f"UpSampling2D: only interpolation='nearest' is supported "
                              f"(bilinear resizing comes with the image preprocessing layers). "
                              f"Received: interpolation={interpolation!r}")
-        self.interpolation = interpolation
+        self.interpolation = interpolation.lower()
 
     def call(self, inputs):
         x = inputs
@@ -132,8 +136,8 @@ class SpatialDropout2D(_Spatial2D):
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(data_format, **kwargs)
-        self.rate = rate_in_unit_interval(rate, "rate", "SpatialDropout2D")
-        self.seed = seed
+        self.rate = check.rate(rate, "rate", "SpatialDropout2D")
+        self.seed = check.seed(seed, "SpatialDropout2D")
         self._generator = None if seed is None else np.random.default_rng(seed)
 
     def call(self, inputs, training=None):

@@ -135,3 +135,24 @@ def test_integer_and_float_tensors_combine_as_float():
     assert (labels * 0.5).dtype == np.float32
     assert (labels + gn.ones(3)).dtype == np.float32
     assert (labels + 1).dtype == np.int64
+
+
+def test_zero_base_pow_gradient_matches_torch():
+    # 0 ** x is the constant 0 for x > 0: its gradient is 0 (the formula gives 0 * -inf)
+    check_op(lambda x: 0 ** x, lambda x: 0 ** x, [(6,)], low=0.1, high=2.0)
+    check_op(lambda x: 0.0 ** x, lambda x: 0.0 ** x, [(6,)], low=0.1, high=2.0)
+    # at x = 0 (1, gradient 0) and x < 0 (inf, gradient -inf): no finite differences there
+    edge = [np.array([0.0, -1.0, -0.5, 1.0, 2.5])]
+    check_op(lambda x: 0 ** x, lambda x: 0 ** x, None, arrays=edge, fd=False)
+
+
+def test_zero_base_tensor_pow_matches_torch_in_both_inputs():
+    base = np.zeros(6)
+    exponent = np.array([2.0, 1.0, 0.5, 0.0, -1.0, -0.5])
+    check_op(lambda a, b: a**b, lambda a, b: a**b, None, arrays=[base, exponent], fd=False)
+    check_op(lambda a: a ** gn.tensor(exponent.astype(np.float32)),
+             lambda a: a ** torch.tensor(exponent, dtype=torch.float32), None, arrays=[base],
+             fd=False)
+    for p in (2, 1, 0.5, 0, -1):
+        check_op(lambda a, p=p: a**p, lambda a, p=p: a**p, None, arrays=[np.zeros(3)],
+                 fd=False)

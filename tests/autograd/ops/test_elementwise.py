@@ -104,3 +104,16 @@ def test_clip_needs_a_bound_in_order():
         gn.clip(gn.ones(2))
     with pytest.raises(ValueError, match="min must not exceed max"):
         gn.clip(gn.ones(2), 2.0, 1.0)
+
+
+def test_where_with_two_python_scalars_matches_torch():
+    cond = np.array([True, False, True])
+    for a, b in [(1, 3), (1.0, 3), (0.5, -2.5)]:
+        ours = gn.where(cond, a, b)
+        theirs = torch.where(torch.tensor(cond), a, b)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert ours.dtype == theirs.numpy().dtype, (a, b)
+    check_op(lambda x: gn.where(cond, x, 0.0), lambda x: torch.where(torch.tensor(cond), x, 0.0),
+             [(3,)])
+    check_op(lambda x: gn.where(cond, 2, x), lambda x: torch.where(torch.tensor(cond), 2.0, x),
+             [(3,)])

@@ -105,3 +105,51 @@ def test_axis_errors_name_the_op_and_the_range():
         gn.ones(2, 3).sum(axis=2)
     with pytest.raises(ValueError, match=r"mean: axis \(1, -1\) repeats an axis"):
         gn.ones(2, 3).mean(axis=(1, -1))
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning")
+@pytest.mark.parametrize("shape,axis,ddof", [((1,), None, 1), ((1, 3), 0, 1), ((2,), None, 2),
+                                             ((2, 2), (0, 1), 4)])
+def test_var_std_with_count_equal_to_ddof_are_nan_like_torch(shape, axis, ddof):
+    dim = _torch_axes(shape, axis)
+    check_op(lambda x: gn.var(x, axis, ddof=ddof),
+             lambda x: torch.var(x, dim, correction=ddof), [shape], fd=False)
+    check_op(lambda x: gn.std(x, axis, ddof=ddof),
+             lambda x: torch.std(x, dim, correction=ddof), [shape], fd=False)
+
+
+ZERO_DIM_OPS = {
+    "sum": (gn.sum, torch.sum),
+    "mean": (gn.mean, torch.mean),
+    "max": (gn.max, torch.amax),
+    "logsumexp": (gn.logsumexp, torch.logsumexp),
+    "softmax": (gn.softmax, torch.softmax),
+    "log_softmax": (gn.log_softmax, torch.log_softmax),
+    "squeeze": (gn.squeeze, torch.squeeze),
+}
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+@pytest.mark.parametrize("name", ZERO_DIM_OPS)
+def test_zero_dim_tensor_accepts_axis_0_and_minus_1_like_torch(name, axis):
+    ours, theirs = ZERO_DIM_OPS[name]
+    check_op(lambda x: ours(x, axis), lambda x: theirs(x, axis), [()])
+
+
+@pytest.mark.parametrize("axis", [1, -2])
+@pytest.mark.parametrize("name", ZERO_DIM_OPS)
+def test_zero_dim_tensor_rejects_other_axes_naming_axis_and_ndim(name, axis):
+    ours, _ = ZERO_DIM_OPS[name]
+    with pytest.raises(ValueError, match=rf"{name}: axis {axis} is out of range for a 0-d tensor "
+                                         r"\(ndim 0 accepts only axis 0 or -1\)"):
+        ours(gn.tensor(2.0), axis)
+
+
+def test_zero_dim_argmax_and_methods():
+    x = gn.tensor(3.0)
+    assert x.argmax(axis=0).item() == 0 and gn.argmin(x, -1).item() == 0
+    assert x.sum(axis=-1).item() == 3.0 and x.softmax(0).item() == 1.0
+    with pytest.raises(ValueError, match="concatenate: 0-d tensors"):
+        gn.concatenate([x, x])
+    with pytest.raises(TypeError, match=r"sum: an axis must be an integer; received 0.5"):
+        gn.ones(2).sum(axis=0.5)

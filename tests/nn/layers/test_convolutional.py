@@ -160,7 +160,8 @@ def test_conv_layer_errors_name_the_layer_and_shapes():
             layers.Conv2D(2, 3, strides=bad)
     with pytest.raises(ValueError, match=r"expected a positive integer for `filters`"):
         layers.Conv2D(0, 3)
-    with pytest.raises(ValueError, match=r"padding must be one of"):
+    with pytest.raises(ValueError, match=r"Conv2D: `padding` must be one of 'valid', 'same'. "
+                                         r"Received: padding='full'"):
         layers.Conv2D(2, 3, padding="full")
     with pytest.raises(ValueError, match=r"MaxPooling2D '.*' expected 4-D input"):
         layers.MaxPooling2D()(np.zeros((2, 4, 4)))

@@ -97,7 +97,9 @@ def test_normalization_errors():
         layer = BatchNormalization()
         layer.build((None, 4))
         layer(np.zeros((2, 5)))
-    with pytest.raises(ValueError, match="momentum must be in"):
+    with pytest.raises(ValueError, match=r"`momentum` must be a number in \[0, 1\]. "
+                                         r"Received: momentum=1.5"):
         BatchNormalization(momentum=1.5)
-    with pytest.raises(ValueError, match="epsilon must be positive"):
+    with pytest.raises(ValueError, match=r"LayerNormalization: `epsilon` must be a number > 0. "
+                                         r"Received: epsilon=0"):
         LayerNormalization(epsilon=0)

@@ -64,13 +64,13 @@ def test_augmentation_inside_a_model_through_fit():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="RandomFlip: `mode` must be one of 'horizontal'"):
         layers.RandomFlip("diagonal")
     with pytest.raises(ValueError, match="low <= high"):
         layers.RandomRotation((0.2, 0.1))
     with pytest.raises(ValueError, match="greater than -1"):
         layers.RandomZoom((-1.5, 0.2))
-    with pytest.raises(ValueError, match="fill_mode must be one of"):
+    with pytest.raises(ValueError, match="RandomTranslation: `fill_mode` must be one of 'nearest'"):
         layers.RandomTranslation(0.1, 0.1, fill_mode="mirror")
     with pytest.raises(ValueError, match=r"expected a positive integer for `height`"):
         layers.Resizing(0, 4)

@@ -201,3 +201,15 @@ class AUC(Metric):
         return {**super().get_config(), "num_thresholds": self.num_thresholds,
                 "curve": self.curve, "summation_method": self.summation_method,
                 "from_logits": self.from_logits}
+
+    # A config may come from a file: refuse a threshold count that would cost gigabytes
+    # before allocating (Keras's default is 200).
+    MAX_CONFIG_THRESHOLDS = 1_000_000
+
+    @classmethod
+    def from_config(cls, config):
+        n = config.get("num_thresholds", 200)
+        if type(n) is not int or n > cls.MAX_CONFIG_THRESHOLDS:
+            raise ValueError(f"AUC: num_thresholds={n!r} in the config; expected an integer "
+                             f"up to {cls.MAX_CONFIG_THRESHOLDS}")
+        return cls(**config)

@@ -1,0 +1,199 @@
+"""A model's architecture as JSON-able data (class names and arguments), and back.
+
+Building from a config makes only registered classes (see ``registry``); a config that is
+malformed (a missing key, a wrong type) is a ValueError naming what is wrong, never a raw
+KeyError or TypeError.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.io.registry import resolve
+
+
+def _jsonable(value, where, argument=None):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, where, argument or k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, where, argument) for v in value]
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    held = f"its argument '{argument}' holds" if argument else "it holds"
+    raise TypeError(
+        f"cannot save {where}: {held} {value!r}, which is code rather than data. Only "
+        f"configurations made of names and numbers can be saved safely; replace a Lambda "
+        f"layer or a custom function by a small registered Layer subclass "
+        f"(passed back through custom_objects when loading)")
+
+
+def layer_to_config(layer):
+    """A layer's class name and config; a model used as a layer (the frozen base of a
+    transfer-learning model) nests its whole architecture."""
+    from glassnet.train import Model
+
+    if isinstance(layer, Model):
+        return model_to_config(layer)
+    return {"class_name": type(layer).__name__,
+            "config": _jsonable(layer.get_config(), f"layer '{layer.name}'")}
+
+
+def model_to_config(model):
+    from glassnet.train import Sequential
+
+    if isinstance(model, Sequential):
+        return {"class_name": type(model).__name__,
+                "config": {"name": model.name, "trainable": model.trainable,
+                           "layers": [layer_to_config(layer) for layer in model._sublayers()]}}
+    if model._graph is None:
+        config = layer_to_config(model)
+        config["build_input_shape"] = _jsonable(getattr(model, "_build_input_shape", None),
+                                                "the input shape")
+        return config
+    return {"class_name": "Functional", "config": _functional_config(model)}
+
+
+def _functional_config(model):
+    graph = model._graph
+    calls, tensor_ref = {}, {}
+    for t in graph.inputs:
+        tensor_ref[id(t)] = [t.layer.name, 0]
+    layers = {layer.name: {**layer_to_config(layer), "calls": []} for layer in graph.layers}
+    for t in graph.nodes:
+        index = calls.get(t.layer.name, 0)
+        calls[t.layer.name] = index + 1
+        args = t.inputs if isinstance(t.inputs, (list, tuple)) else [t.inputs]
+        call = {"inputs": [tensor_ref[id(a)] for a in args],
+                "list_input": isinstance(t.inputs, (list, tuple))}
+        if t.training is not None:
+            call["training"] = bool(t.training)
+        layers[t.layer.name]["calls"].append(call)
+        tensor_ref[id(t)] = [t.layer.name, index]
+    return {"name": model.name, "trainable": model.trainable, "layers": list(layers.values()),
+            "inputs": [tensor_ref[id(t)] for t in graph.inputs],
+            "outputs": [tensor_ref[id(t)] for t in graph.outputs],
+            "multi_input": graph.multi_input, "multi_output": graph.multi_output}
+
+
+# -- building ------------------------------------------------------------------------------
+
+def _need(mapping, key, kind, where):
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise ValueError(f"config.json: {where} has no '{key}'")
+    value = mapping[key]
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ValueError(f"config.json: {where}'s '{key}' is {value!r}; expected a {names}")
+    return value
+
+
+def _ref(value, where):
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            and type(value[1]) is int):
+        raise ValueError(f"config.json: {where} refers to {value!r}; expected "
+                         f"[layer name, call index]")
+    return value[0], value[1]
+
+
+def _is_shape(shape, depth=0):
+    """A list of sizes (None for unknown), or for several inputs a list of such lists."""
+    return isinstance(shape, list) and depth < 2 and all(
+        n is None or (type(n) is int and n >= 0) or _is_shape(n, depth + 1) for n in shape)
+
+
+def layer_from_config(config, custom_objects=None):
+    """The inverse of ``layer_to_config``: the same path as a model's, which builds any
+    registered class and nested models."""
+    return model_from_config(config, custom_objects)
+
+
+def _build_functional(config, custom_objects):
+    from glassnet.nn.layers.core import InputLayer
+    from glassnet.train import Model
+
+    where = f"the model '{config.get('name')}'"
+    made, produced = {}, {}
+    for entry in _need(config, "layers", list, where):
+        calls = _need(entry, "calls", list, "a layer entry")
+        layer = layer_from_config(entry, custom_objects)
+        if layer.name in made:
+            raise ValueError(f"config.json: two layers are named '{layer.name}'")
+        for call in calls:
+            _need(call, "inputs", list, f"a call of layer '{layer.name}'")
+        made[layer.name] = (layer, calls)
+        if isinstance(layer, InputLayer):
+            produced[(layer.name, 0)] = layer.output
+    pending = [(name, i, call) for name, (_, cs) in made.items() for i, call in enumerate(cs)]
+    while pending:
+        progressed = False
+        for item in list(pending):
+            name, index, call = item
+            refs = [_ref(r, f"a call of layer '{name}'") for r in call["inputs"]]
+            if all(r in produced for r in refs):
+                args = [produced[r] for r in refs]
+                training = call.get("training")
+                if training not in (None, True, False):
+                    raise ValueError(f"config.json: layer '{name}' has a call whose "
+                                     f"'training' is {training!r}; expected true or false")
+                produced[(name, index)] = made[name][0](
+                    args if call.get("list_input") else args[0], training=training)
+                pending.remove(item)
+                progressed = True
+        if not progressed:
+            raise ValueError("config.json: the saved functional model's graph refers to layer "
+                             "calls that do not exist")
+
+    def tensors(key):
+        refs = [_ref(r, f"{where}'s {key}") for r in _need(config, key, list, where)]
+        missing = [r for r in refs if r not in produced]
+        if missing or not refs:
+            raise ValueError(f"config.json: {where}'s {key} refer to {missing or 'nothing'}, "
+                             f"which no layer call makes")
+        return [produced[r] for r in refs]
+
+    inputs, outputs = tensors("inputs"), tensors("outputs")
+    model = Model(inputs if config.get("multi_input") else inputs[0],
+                  outputs if config.get("multi_output") else outputs[0], name=config.get("name"))
+    if not config.get("trainable", True):
+        model.trainable = False  # True would also unfreeze layers frozen one by one
+    return model
+
+
+def model_from_config(config, custom_objects=None):
+    """Rebuild a model (untrained) from ``model_to_config``."""
+    from glassnet.train import Sequential
+
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError("config.json does not describe a model (no class_name)")
+    class_name = config["class_name"]
+    inner = _need(config, "config", dict, f"the entry of class '{class_name}'")
+    if class_name == "Functional":
+        return _build_functional(inner, custom_objects)
+    cls = resolve(class_name, custom_objects)
+    if isinstance(cls, type) and issubclass(cls, Sequential):
+        layer_configs = inner.get("layers", [])
+        if not isinstance(layer_configs, list):
+            raise ValueError(f"config.json: the layers of '{inner.get('name')}' are "
+                             f"{layer_configs!r}; expected a list")
+        model = cls([layer_from_config(c, custom_objects) for c in layer_configs],
+                    name=inner.get("name"))
+        if not inner.get("trainable", True):
+            model.trainable = False
+        return model
+    if not hasattr(cls, "from_config"):
+        raise ValueError(f"config.json: custom_objects gives {cls!r} for '{class_name}', "
+                         f"which has no from_config")
+    try:
+        model = cls.from_config(inner)
+    except TypeError as err:
+        raise ValueError(f"config.json: the layer '{inner.get('name', class_name)}' "
+                         f"({class_name}) cannot be made from its config ({err})") from None
+    shape = config.get("build_input_shape")
+    if shape:
+        if not _is_shape(shape):
+            raise ValueError(f"config.json: the build_input_shape of '{class_name}' is "
+                             f"{shape!r}; expected a list of sizes")
+        model._build_for(tuple(shape))
+    return model

@@ -18,7 +18,7 @@ from glassnet import losses, metrics, nn, optim  # noqa: E402
 from glassnet.autograd import *  # noqa: E402, F403 - tensors and ops are the top-level API
 from glassnet.autograd import __all__ as _autograd_all  # noqa: E402
 from glassnet.backend import floatx, get_array_module, seed, set_floatx  # noqa: E402
-from glassnet.parallel import get_num_threads, set_num_threads  # noqa: E402
+from glassnet.kernels.threads import get_num_threads, set_num_threads  # noqa: E402
 
 __all__ = ["floatx", "get_array_module", "get_num_threads", "losses", "metrics", "nn", "optim",
            "seed", "set_floatx", "set_num_threads", *_autograd_all]

@@ -21,6 +21,7 @@ def mnist():
     return (x[:8000], y[:8000]), (x[8000:], y[8000:])
 
 
+@pytest.mark.slow
 def test_pytorch_style_loop_trains_two_layer_net_on_mnist(mnist):
     (x_train, y_train), (x_test, y_test) = mnist
     gn.seed(0)

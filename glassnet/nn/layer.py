@@ -12,8 +12,6 @@ layer written PyTorch-style (attributes set in ``__init__``, a ``call``) needs n
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import functools
 import inspect
 
@@ -23,84 +21,22 @@ from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
+from glassnet.naming import snake_case
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import regularizers as regularizers_module
-from glassnet.naming import snake_case
+from glassnet.nn import validation
+from glassnet.nn.context import (  # noqa: F401 - the names a layer's user reaches for here
+    WeightBudgetError,
+    _call_trace,
+    _weight_budget,
+    reset_names,
+    trace_calls,
+    tracing_calls,
+    unique_name,
+    weight_budget,
+)
 from glassnet.nn.parameter import Parameter
 from glassnet.nn.symbolic import SymbolicTensor
-
-_name_counts: dict = {}
-# While a diagnosis runs (see Model), every layer call made by this thread appends
-# (layer, outputs) to this thread's list; None (the hot path's one check) otherwise.
-_call_trace = contextvars.ContextVar("glassnet_call_trace", default=None)
-# While a saved model is built from its config: [elements still allowed] (see weight_budget).
-_weight_budget = contextvars.ContextVar("glassnet_weight_budget", default=None)
-
-
-class WeightBudgetError(ValueError):
-    """A layer asked for more weight elements than :func:`weight_budget` allows."""
-
-
-@contextlib.contextmanager
-def weight_budget(max_elements):
-    """Refuse, before allocating, any weight that would take the elements created in this
-    block past ``max_elements``: a loader builds a model from a file's config within the
-    sizes the file's weights declare, so a config saying ``units: 10**12`` costs nothing.
-    """
-    token = _weight_budget.set([int(max_elements)])
-    try:
-        yield
-    finally:
-        _weight_budget.reset(token)
-
-
-def unique_name(base):
-    """'dense', then 'dense_1', 'dense_2', ... as Keras names layers."""
-    n = _name_counts.get(base, 0)
-    _name_counts[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def reset_names():
-    """Start layer names from scratch (Keras's ``clear_session``)."""
-    _name_counts.clear()
-
-
-class trace_calls:  # noqa: N801 - used as a context manager
-    """Record every layer call this thread makes inside the block:
-    ``with trace_calls() as calls:``."""
-
-    def __enter__(self):
-        calls = []
-        self._token = _call_trace.set(calls)
-        return calls
-
-    def __exit__(self, *exc_info):
-        _call_trace.reset(self._token)
-        return False
-
-
-def tracing_calls() -> bool:
-    """Whether a :class:`trace_calls` block is open in this thread."""
-    return _call_trace.get() is not None
-
-
-def positive_int(value, arg, layer):
-    """``value`` as an int if it is a positive integer, else the Keras-style ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(
-            f"{layer}: expected a positive integer for `{arg}`. Received: {arg}={value!r}"
-        )
-    return int(value)
-
-
-def rate_in_unit_interval(value, arg, layer):
-    """A rate in [0, 1), else a ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(
-            f"{layer}: `{arg}` must be a number in [0, 1). Received: {arg}={value!r}"
-        )
-    return float(value)
 
 
 class Layer:
@@ -135,11 +71,12 @@ class Layer:
                 f"{', '.join(sorted(kwargs))}"
             )
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self._trainable = bool(trainable)
+        self._trainable = validation.boolean(trainable, "trainable", type(self).__name__)
         self.dtype = np.dtype(dtype) if dtype is not None else backend.floatx()
         self.built = False
         if input_shape is not None and batch_input_shape is None:
-            batch_input_shape = (None, *_as_shape(input_shape))
+            batch_input_shape = (None, *validation.shape(input_shape, "input_shape",
+                                                         type(self).__name__))
         self.batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
         self._activity_losses = []
@@ -351,9 +288,13 @@ class Layer:
     def losses(self):
         """Regularization terms: one per regularized weight, plus the activity penalty."""
         terms = [p.regularizer(p) for p in self.weights if p.regularizer is not None]
-        terms.extend(self._activity_losses)
-        for layer in self._sublayers():
-            terms.extend(layer._activity_losses)
+        seen, stack = set(), [self]
+        while stack:  # the activity penalties of every layer inside, however deep
+            layer = stack.pop()
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                terms.extend(layer._activity_losses)
+                stack.extend(reversed(layer._sublayers()))
         return terms
 
     # -- config ---------------------------------------------------------------------------
@@ -402,12 +343,6 @@ def _unique(items):
             seen.add(id(item))
             out.append(item)
     return out
-
-
-def _as_shape(shape):
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(None if n is None else int(n) for n in shape)
 
 
 def _is_symbolic(inputs):

@@ -11,6 +11,8 @@ then exactly (p - y) / N, one fused op, and log(0) never happens.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from glassnet import losses as losses_module
@@ -90,52 +92,98 @@ class CompiledLoss:
         return isinstance(self.losses[i], losses_module.SparseCategoricalCrossentropy)
 
 
-class CompiledMetrics:
-    """Metrics per output, resolved from the first batch's shapes, plus the loss trackers."""
+class CompileMetrics:
+    """Keras 3's ``compile_metrics``: one metric that holds the compiled metrics of every
+    output, resolved from the first batch's shapes; ``result()`` is a dict of their results.
 
-    def __init__(self, metrics, output_names, losses):
-        self.spec = metrics
+    ``metrics`` are computed unweighted and ``weighted_metrics`` with the batch's
+    ``sample_weight``, as Keras does.
+    """
+
+    name = "compile_metrics"
+
+    def __init__(self, metrics, weighted_metrics, output_names, losses):
+        self.spec, self.weighted_spec = metrics, weighted_metrics
         self.output_names = list(output_names)
         self.losses = losses
-        self.per_output = None
-        self.loss_tracker = metrics_module.Mean(name="loss")
-        self.output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss")
-                                     for n in output_names] if len(output_names) > 1 else []
+        self.per_output = None  # [[(metric, weighted), ...] per output]
+
+    def fresh(self):
+        """An unused copy (same metrics, own state), for one call of evaluate."""
+        copy_ = CompileMetrics(self.spec, self.weighted_spec, self.output_names, self.losses)
+        if self.per_output is not None:
+            copy_.per_output = [[(copy.deepcopy(m), w) for m, w in ms]
+                                for ms in self.per_output]
+            copy_.reset_state()
+        return copy_
 
     def build(self, ys, outputs):
-        specs = _per_output(self.spec or [], self.output_names, "metrics")
+        plain = _per_output(self.spec or [], self.output_names, "metrics")
+        weighted = _per_output(self.weighted_spec or [], self.output_names, "weighted_metrics")
         self.per_output = []
-        for i, (spec, y, out) in enumerate(zip(specs, ys, outputs)):
-            spec = [] if spec is None else (spec if isinstance(spec, (list, tuple)) else [spec])
+        for i, (y, out) in enumerate(zip(ys, outputs)):
             resolved = []
-            for item in spec:
-                m = metrics_module.get(item, np.shape(y), tuple(out.shape), self.losses[i])
-                if len(self.output_names) > 1:
-                    m.name = f"{self.output_names[i]}_{m.name}"
-                resolved.append(m)
+            for specs, is_weighted in ((plain[i], False), (weighted[i], True)):
+                specs = [] if specs is None else \
+                    (specs if isinstance(specs, (list, tuple)) else [specs])
+                for item in specs:
+                    m = metrics_module.get(item, np.shape(y), tuple(out.shape), self.losses[i])
+                    if is_weighted and any(m is other for other, _ in resolved):
+                        m = copy.deepcopy(m)
+                    if len(self.output_names) > 1:
+                        m.name = f"{self.output_names[i]}_{m.name}"
+                    if is_weighted and isinstance(item, str):
+                        m.name = f"weighted_{m.name}"
+                    resolved.append((m, is_weighted))
             self.per_output.append(resolved)
 
     @property
     def metrics(self):
-        return [self.loss_tracker, *self.output_loss_trackers,
-                *(m for ms in (self.per_output or []) for m in ms)]
+        return [m for ms in (self.per_output or []) for m, _ in ms]
 
-    def reset(self):
-        for m in self.metrics:
-            m.reset_state()
-
-    def update(self, loss_value, parts, ys, outputs, sample_weight, batch_size):
-        self.loss_tracker.update_state(loss_value, sample_weight=batch_size)
-        for tracker, part in zip(self.output_loss_trackers, parts):
-            tracker.update_state(float(part.data), sample_weight=batch_size)
-        if ys is None:
-            return
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ys = y_true if len(self.output_names) > 1 else [y_true]
+        outputs = y_pred if len(self.output_names) > 1 else [y_pred]
         if self.per_output is None:
             self.build(ys, outputs)
         for ms, y, out in zip(self.per_output, ys, outputs):
-            for m in ms:
-                m.update_state(y, out.data, sample_weight)
+            pred = out.data if hasattr(out, "data") else out
+            for m, is_weighted in ms:
+                m.update_state(y, pred, sample_weight if is_weighted else None)
 
-    def results(self):
-        return {m.name: float(m.result()) if np.ndim(m.result()) == 0 else m.result()
-                for m in self.metrics}
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def result(self):
+        return {m.name: _number(m.result()) for m in self.metrics}
+
+
+def _number(value):
+    return float(value) if np.ndim(value) == 0 else value
+
+
+class StepMetrics:
+    """The metrics one fit or evaluate call accumulates: the loss (and each output's loss
+    for several outputs) and the compiled metrics. ``evaluate`` works on a fresh set, so
+    threads evaluating one model never share state."""
+
+    def __init__(self, compile_metrics, output_names):
+        self.loss_tracker = metrics_module.Mean(name="loss")
+        self.output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss")
+                                     for n in output_names] if len(output_names) > 1 else []
+        self.compile_metrics = compile_metrics
+        self.last_output_losses = None  # set by compute_loss, read by the default steps
+
+    def fresh(self):
+        return StepMetrics(self.compile_metrics.fresh(), self.compile_metrics.output_names)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, *self.output_loss_trackers, self.compile_metrics]
+
+    def reset(self):
+        self.loss_tracker.reset_state()
+        for m in self.output_loss_trackers:
+            m.reset_state()
+        self.compile_metrics.reset_state()

@@ -20,8 +20,16 @@ from glassnet.data.sequence import Sequence
 
 
 def _as_array(x, name, dtype=None):
-    array = np.asarray(x)
-    if array.dtype == object or array.dtype.kind not in "fiub":
+    try:
+        array = np.asarray(x)
+    except ValueError:  # NumPy's "inhomogeneous shape" message names no argument
+        raise ValueError(f"{name} is ragged: its rows have different lengths, so it is not an "
+                         f"array; pad the sequences to one length first (for example "
+                         f"glassnet.data.pad_sequences)") from None
+    if array.dtype == object:
+        raise ValueError(f"{name} is ragged or mixes types (NumPy made an array of Python "
+                         f"objects from it); give numeric arrays of one shape")
+    if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be numeric; received an array of dtype {array.dtype}")
     if dtype is not None:
         return np.ascontiguousarray(array, dtype=dtype)
@@ -29,7 +37,7 @@ def _as_array(x, name, dtype=None):
 
 
 def _input_array(x, name):
-    array = _as_array(x, name, np.float32)
+    array = _as_array(x, name, backend.floatx())
     if array.ndim == 0:
         raise ValueError(f"{name} must have a batch axis; received a scalar")
     # One pass and no temporary: NaN and inf propagate into the sum, and a float64 sum of
@@ -44,11 +52,11 @@ def _input_array(x, name):
 def _target_array(y, name):
     array = _as_array(y, name)
     if array.dtype.kind == "f":
-        array = array.astype(np.float32, copy=False)
+        array = array.astype(backend.floatx(), copy=False)
         if not np.isfinite(array).all():
             raise ValueError(f"{name} contains NaN or inf")
     elif array.dtype.kind == "b":
-        array = array.astype(np.float32)
+        array = array.astype(backend.floatx())
     return array
 
 
@@ -72,7 +80,7 @@ def flatten_structure(x, input_names, name="x"):
 class ArrayBatches:
     """Batches of in-memory arrays, shuffled each epoch by one gather into fixed buffers."""
 
-    def __init__(self, xs, ys, sample_weight, batch_size, shuffle, steps=None):
+    def __init__(self, xs, ys, sample_weight, batch_size, shuffle, steps=None, rng=None):
         self.xs = [_input_array(x, "x" if len(xs) == 1 else f"x[{i}]") for i, x in enumerate(xs)]
         self.ys = None if ys is None else [_target_array(y, "y" if len(ys) == 1 else f"y[{i}]")
                                            for i, y in enumerate(ys)]
@@ -98,6 +106,7 @@ class ArrayBatches:
                              f"batch_size={batch_size!r}")
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
+        self.rng = rng  # the generator that shuffles (the model's, so a resumed fit goes on)
         self.steps = math.ceil(self.n / self.batch_size) if steps is None else int(steps)
         self._all = [*self.xs, *(self.ys or []), *([self.sw] if self.sw is not None else [])]
         self._batch_buffers = None
@@ -111,7 +120,7 @@ class ArrayBatches:
         arrays = self._all
         n_x, n_y = len(self.xs), len(self.ys or [])
         bs = self.batch_size
-        order = backend.generator().permutation(self.n) if self.shuffle else None
+        order = (self.rng or backend.generator()).permutation(self.n) if self.shuffle else None
         if order is not None and self._batch_buffers is None:
             self._batch_buffers = [np.empty((min(bs, self.n), *a.shape[1:]), a.dtype)
                                    for a in arrays]
@@ -158,6 +167,8 @@ class GeneratorBatches:
             steps = len(source)
         self.steps = steps
         self._iterator = None
+        self._epochs = 0
+        self.exhausted = False  # a finite generator ran out (fit then stops, as Keras)
 
     def __len__(self):
         return self.steps
@@ -170,15 +181,20 @@ class GeneratorBatches:
             return
         if self._iterator is None:
             self._iterator = iter(self.source)
+        self._epochs += 1
         count = 0
         while self.steps is None or count < self.steps:
             try:
                 batch = next(self._iterator)
             except StopIteration:
-                self._iterator = None  # a finite generator is exhausted: restart next epoch
-                if count == 0:
+                # A re-iterable source (a list of batches, a Dataset) starts again next epoch;
+                # a generator object, once spent, has nothing more.
+                self._iterator = None
+                if count == 0 and self._epochs == 1:
                     raise ValueError("the generator yielded no batches: the data is "
                                      "empty") from None
+                if count == 0 or self.steps is not None:
+                    self.exhausted = True
                 return
             count += 1
             yield self._prepare(batch)
@@ -204,10 +220,10 @@ def is_generator_like(x):
     return hasattr(x, "__iter__")
 
 
-def subset(batches, part, batch_size, shuffle=False, steps=None):
+def subset(batches, part, batch_size, shuffle=False, steps=None, rng=None):
     ys = None if batches.ys is None else [y[part] for y in batches.ys]
     sw = None if batches.sw is None else batches.sw[part]
-    return ArrayBatches([x[part] for x in batches.xs], ys, sw, batch_size, shuffle, steps)
+    return ArrayBatches([x[part] for x in batches.xs], ys, sw, batch_size, shuffle, steps, rng)
 
 
 def with_class_weight(batches, class_weight):
@@ -227,5 +243,5 @@ def with_class_weight(batches, class_weight):
     if batches.sw is not None:
         weights = weights * batches.sw
     return ArrayBatches(batches.xs, batches.ys, weights, batches.batch_size, batches.shuffle,
-                        batches.steps)
+                        batches.steps, batches.rng)
 

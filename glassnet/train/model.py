@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from glassnet.nn.layer import Layer
 from glassnet.train.data_adapter import flatten_structure
-from glassnet.train.functional import FunctionalGraph
+from glassnet.train.graph import LayerGraph
 from glassnet.train.summary import format_summary
 from glassnet.train.trainer import Trainer
+from glassnet.train.upward import io
 
 
 class Model(Trainer, Layer):
@@ -33,7 +34,7 @@ class Model(Trainer, Layer):
             if inputs is None or outputs is None:
                 raise ValueError("Model(inputs, outputs): both are required for a functional "
                                  "model; to subclass Model, define call() instead")
-            self._graph = FunctionalGraph(inputs, outputs)
+            self._graph = LayerGraph(inputs, outputs)
             self._layers = self._graph.layers
             self.built = True
         self.compiled = False
@@ -128,28 +129,20 @@ class Model(Trainer, Layer):
 
     def save(self, filepath):
         """Save architecture, weights, compile settings and optimizer state (``.keras``)."""
-        from glassnet.io import save_model
-
-        save_model(self, filepath)
+        io().save_model(self, filepath)
 
     def save_weights(self, filepath):
         """Save the weights to ``.weights.npz`` (or ``.weights.h5`` with h5py)."""
-        from glassnet.io import save_weights
-
-        save_weights(self, filepath)
+        io().save_weights(self, filepath)
 
     def export(self, filepath, format="onnx", **kwargs):  # noqa: A002 - Keras's name
         """Export for another runtime; ``format="onnx"`` (the ``[onnx]`` extra)."""
         if format != "onnx":
             raise ValueError(f"export: only format='onnx' is supported. Received: {format!r}")
-        from glassnet.io import export_onnx
-
-        return export_onnx(self, filepath, **kwargs)
+        return io().export_onnx(self, filepath, **kwargs)
 
     def load_weights(self, filepath):
-        from glassnet.io import load_weights
-
-        load_weights(self, filepath)
+        io().load_weights(self, filepath)
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}

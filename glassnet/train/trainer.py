@@ -1,19 +1,23 @@
 """``Trainer``: what makes a model trainable, Keras's compile/fit/evaluate/predict.
 
-Mixed into ``Model``; it works on whatever the model computes in ``call``. One training step
-runs the forward pass, the compiled loss (fused with a softmax/sigmoid output, see
-``compile_utils``), backward, the optimizer, and the metrics on the outputs already computed.
+Mixed into ``Model``; it works on whatever the model computes in ``call``. The loops here
+feed batches, run callbacks and open the fast kernels (``kernels.training`` for fit,
+``kernels.inference`` for evaluate and predict); what one batch does is ``train_step`` /
+``test_step`` / ``predict_step`` (``steps.py``), which a subclass may override.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from glassnet import backend, optim, parallel
+from glassnet import backend, kernels, optim
 from glassnet import metrics as metrics_module
 from glassnet.autograd.grad_mode import no_grad
+from glassnet.train import arguments
 from glassnet.train import callbacks as callbacks_module
-from glassnet.train.compile_utils import CompiledLoss, CompiledMetrics
+from glassnet.train.compile_utils import CompiledLoss, CompileMetrics, StepMetrics
 from glassnet.train.data_adapter import (
     ArrayBatches,
     GeneratorBatches,
@@ -23,10 +27,15 @@ from glassnet.train.data_adapter import (
     with_class_weight,
 )
 from glassnet.train.diagnose import first_non_finite
+from glassnet.train.steps import Steps, pack_x_y_sample_weight
 
 
-class Trainer:
+class Trainer(Steps):
     """compile, fit, evaluate, predict and the per-batch APIs, for a ``Model``."""
+
+    _compiled_loss = None
+    _step_metrics = None
+    _shuffle_rng = None  # the generator fit shuffles with (saved with the model)
 
     # -- compile --------------------------------------------------------------------------
 
@@ -35,71 +44,40 @@ class Trainer:
                 jit_compile="auto", auto_scale_loss=True):
         """Configure training: optimizer, loss (per output), metrics and loss weights.
 
-        ``run_eagerly``, ``steps_per_execution``, ``jit_compile`` and ``auto_scale_loss``
-        are accepted for compatibility: glassnet always runs eagerly, one step at a time.
+        ``loss`` may be left out when the model computes its own (``compute_loss`` or
+        ``train_step`` overridden, or regularization terms only). ``steps_per_execution``,
+        ``jit_compile`` and ``auto_scale_loss`` are accepted for compatibility (glassnet
+        always runs eagerly, one step at a time) and warn when set to anything else.
         """
+        arguments.ignored("compile", steps_per_execution=(steps_per_execution, 1),
+                          jit_compile=(jit_compile is True, False),
+                          auto_scale_loss=(auto_scale_loss, True))
         self.optimizer = optim.get(optimizer)
         self._loss_spec, self._metrics_spec = loss, metrics
-        self._loss_weights = loss_weights
-        self._compiled_loss = None
-        self._compiled_metrics = None
+        self._weighted_metrics_spec = weighted_metrics
+        self._loss_weights = arguments.loss_weights(loss_weights, self.output_names)
         self.compiled = True
         # Resolve names now, so an unknown loss or metric fails at compile (as in Keras).
-        if loss is not None:
-            self._require_compiled("compile")
-        for spec in _named_metrics(metrics):
+        names = self.output_names
+        self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None \
+            else None
+        losses = self._compiled_loss.losses if self._compiled_loss else [None] * len(names)
+        self._step_metrics = StepMetrics(
+            CompileMetrics(metrics, weighted_metrics, names, losses), names)
+        for spec in [*_named_metrics(metrics), *_named_metrics(weighted_metrics)]:
             metrics_module.get(spec)
 
     def _require_compiled(self, what):
         if not self.compiled:
             raise ValueError(f"You must call compile() before {what}(): the model needs an "
-                               f"optimizer and a loss, e.g. model.compile(optimizer='adam', "
-                               f"loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
-        if self._compiled_loss is None:
-            names = self.output_names
-            self._compiled_loss = CompiledLoss(self._loss_spec, self._loss_weights, names)
-            self._compiled_metrics = CompiledMetrics(self._metrics_spec, names,
-                                                     self._compiled_loss.losses)
+                             f"optimizer and a loss, e.g. model.compile(optimizer='adam', "
+                             f"loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
 
-    @property
-    def metrics(self):
-        return self._compiled_metrics.metrics if self._compiled_metrics else []
-
-    @property
-    def metrics_names(self):
-        return [m.name for m in self.metrics]
-
-    # -- one batch ------------------------------------------------------------------------
+    # -- one batch, for the diagnosis of non-finite losses ---------------------------------
 
     def _forward(self, xs, training):
         out = self(xs[0] if len(xs) == 1 else xs, training=training)
         return out if isinstance(out, list) else [out]
-
-    def _train_batch(self, xs, ys, sw, params):
-        outputs = self._forward(xs, training=True)
-        total, parts = self._compiled_loss(ys, outputs, sw)
-        if self._regularized:
-            total = total + _sum(self.losses)
-        total.backward()
-        loss_value = float(total.data)
-        if self._diagnose_non_finite and not np.isfinite(loss_value):
-            self.non_finite_report = self._diagnose(xs, params)
-        if params:
-            grads = [p.grad for p in params]
-            if self._keep_last_gradients:
-                self._last_gradients = {id(p): g for p, g in zip(params, grads) if g is not None}
-            self.optimizer.apply(grads, params)
-        for p in params:
-            p.grad = None
-        self._compiled_metrics.update(loss_value, parts, ys, outputs, sw, len(xs[0]))
-
-    def _test_batch(self, xs, ys, sw):
-        with no_grad():
-            outputs = self._forward(xs, training=False)
-            total, parts = self._compiled_loss(ys, outputs, sw)
-            if self._regularized:
-                total = total + _sum(self.losses)
-        self._compiled_metrics.update(float(total.data), parts, ys, outputs, sw, len(xs[0]))
 
     def _diagnose(self, xs, params):
         return first_non_finite(self, xs)
@@ -117,31 +95,63 @@ class Trainer:
     def _adapter(self, x, y, sample_weight, batch_size, shuffle, steps, what):
         if x is None:
             raise ValueError(f"{what}: x is required")
+        batch_size = arguments.integer(batch_size, "batch_size", what, 1, allow_none=True)
         if is_generator_like(x):
             if y is not None:
                 raise ValueError(f"{what}: when x is a generator or Sequence it yields the "
                                  f"targets too; do not pass y")
+            if sample_weight is not None:
+                raise ValueError(f"{what}: when x is a generator or Sequence it yields the "
+                                 f"sample weights too; do not pass sample_weight")
             return GeneratorBatches(x, self.input_names, steps)
         xs = flatten_structure(x, self.input_names)
         ys = None
         if y is not None:
             ys = flatten_structure(y, self.output_names, "y") if len(self.output_names) > 1 \
                 else [y]
-        return ArrayBatches(xs, ys, sample_weight, 32 if batch_size is None else batch_size,
-                            shuffle, steps)
+        return ArrayBatches(xs, ys, arguments.sample_weight(sample_weight, what),
+                            32 if batch_size is None else batch_size, shuffle, steps,
+                            rng=self._shuffle_generator() if shuffle else None)
 
-    def _check_targets(self, batches):
-        """Catch label/loss mismatches on the whole dataset before any weight changes."""
-        if not isinstance(batches, ArrayBatches) or batches.ys is None:
+    def _shuffle_generator(self):
+        if self._shuffle_rng is None:  # drawn from glassnet.seed's generator: reproducible
+            self._shuffle_rng = np.random.Generator(np.random.PCG64(
+                backend.generator().integers(2 ** 63)))
+        return self._shuffle_rng
+
+    def _check_data(self, batches, what):
+        """Catch data/model and label/loss mismatches on the whole dataset before any weight
+        changes, naming the user's shapes."""
+        if not isinstance(batches, ArrayBatches):
             return
-        with no_grad():
-            outputs = self._forward([x[:1] for x in batches.xs], training=False)
+        inputs = self.inputs
+        if inputs:
+            for t, x, name in zip(inputs, batches.xs, self.input_names):
+                expected = tuple(t.shape[1:])
+                got = tuple(x.shape[1:])
+                if len(expected) != len(got) or any(e is not None and e != g
+                                                    for e, g in zip(expected, got)):
+                    raise ValueError(
+                        f"{what}: the model's input '{name}' expects data of shape "
+                        f"{(None, *expected)}, but x has shape {tuple(x.shape)}")
+        if self._compiled_loss is not None and batches.ys is None and what != "predict":
+            raise ValueError(
+                f"{what}: the model was compiled with a loss that needs targets, but no y was "
+                f"given: call {what}(x, y)")
+        if batches.ys is None or self._compiled_loss is None:
+            return
+        try:
+            with no_grad():
+                outputs = self._forward([x[:1] for x in batches.xs], training=False)
+        except ValueError as error:
+            shapes = ", ".join(str(tuple(x.shape)) for x in batches.xs)
+            raise ValueError(f"{what}: the model cannot take x of shape {shapes}: "
+                             f"{error}") from None
         for i, (y, out) in enumerate(zip(batches.ys, outputs)):
             loss = self._compiled_loss.losses[i]
             if loss is None:
                 continue
-            probe = y[:1]
-            loss(probe, out)  # shape errors with a hint
+            loss(y[:1], out)  # shape errors with a hint
             if self._compiled_loss.is_sparse(i):
                 n_classes = out.shape[-1]
                 labels = y.reshape(len(y), -1) if y.ndim > 1 else y
@@ -152,6 +162,14 @@ class Trainer:
                         f"{loss.name}: labels must be in [0, {n_classes}) for a model with "
                         f"{n_classes} outputs; y contains label {bad}")
 
+    def _batches_as_data(self, batches):
+        """The batches as the tuples a step receives: (x,), (x, y) or (x, y, sw)."""
+        single_in, single_out = len(self.input_names) == 1, len(self.output_names) == 1
+        for xs, ys, sw in batches.epoch():
+            x = xs[0] if single_in else xs
+            y = None if ys is None else (ys[0] if single_out else ys)
+            yield pack_x_y_sample_weight(x, y, sw)
+
     # -- fit / evaluate / predict ---------------------------------------------------------
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -160,54 +178,67 @@ class Trainer:
             validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` passes over the data; returns the ``History``."""
         self._require_compiled("fit")
+        epochs = arguments.integer(epochs, "epochs", "fit", 0)
+        initial_epoch = arguments.integer(initial_epoch, "initial_epoch", "fit", 0)
+        steps_per_epoch = arguments.integer(steps_per_epoch, "steps_per_epoch", "fit", 1,
+                                            allow_none=True)
+        validation_steps = arguments.integer(validation_steps, "validation_steps", "fit", 1,
+                                             allow_none=True)
+        validation_freq = arguments.integer(validation_freq, "validation_freq", "fit", 1)
+        validation_split = arguments.fraction(validation_split, "validation_split", "fit")
+        verbose = arguments.verbose(verbose, "fit")
+        class_weight = arguments.class_weight(class_weight)
         train = self._adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, "fit")
         val = None
         if validation_split:
             if not isinstance(train, ArrayBatches):
-                raise ValueError("validation_split is only supported for array inputs; pass "
-                                 "validation_data for generators")
+                raise ValueError("fit: validation_split is only supported for array inputs; "
+                                 "pass validation_data for generators")
             cut = train.split(validation_split)
             val = subset(train, slice(cut, None), validation_batch_size or train.batch_size)
-            train = subset(train, slice(0, cut), train.batch_size, shuffle, steps_per_epoch)
-        elif validation_split != 0:
-            raise ValueError(f"validation_split must be in [0, 1). Received: {validation_split}")
+            train = subset(train, slice(0, cut), train.batch_size, shuffle, steps_per_epoch,
+                           rng=train.rng)
         if validation_data is not None:
             val = self._validation_adapter(validation_data, validation_batch_size or
                                            batch_size, validation_steps)
         if class_weight is not None:
             train = with_class_weight(train, class_weight)
-        self._check_targets(train)
-        verbose = 1 if verbose == "auto" else verbose
+        self._check_data(train, "fit")
         callbacks = callbacks_module.CallbackList(
             callbacks, model=self, add_history=True, add_progbar=bool(verbose),
             verbose=verbose, epochs=epochs, steps=train.steps)
         params = self.trainable_weights
-        backend.keep_freed_memory()
-        self._regularized = any(p.regularizer is not None for p in self.weights) or any(
-            layer.activity_regularizer is not None for layer in self._all_layers())
+        self._has_regularization = None
         self.stop_training = False
-        for p in params:
-            p.reuse_grad_buffer = True  # fit owns .grad between steps
+        self._step_params = params
         try:
-            with parallel.thread_pool():
-                return self._fit_loop(train, val, callbacks, params, initial_epoch, epochs,
+            with kernels.training(params):
+                return self._fit_loop(train, val, callbacks, initial_epoch, epochs,
                                       validation_freq)
         finally:
-            for p in params:
-                p.reuse_grad_buffer = False
+            self._step_params = None
 
-    def _fit_loop(self, train, val, callbacks, params, initial_epoch, epochs, validation_freq):
+    def _fit_loop(self, train, val, callbacks, initial_epoch, epochs, validation_freq):
         callbacks.on_train_begin()
         logs = {}
+        metrics = self._step_metrics
         for epoch in range(initial_epoch, epochs):
-            self._compiled_metrics.reset()
+            metrics.reset()
             callbacks.on_epoch_begin(epoch)
-            for step, (xs, ys, sw) in enumerate(train.epoch()):
+            steps_run = 0
+            for step, data in enumerate(self._batches_as_data(train)):
                 callbacks.on_train_batch_begin(step)
-                self._train_batch(xs, ys, sw, params)
-                logs = self._compiled_metrics.results()
+                logs = _flat(self.train_step(data))
                 callbacks.on_train_batch_end(step, logs)
+                steps_run += 1
                 if self.stop_training:
+                    break
+            if getattr(train, "exhausted", False):
+                warnings.warn("fit: your input ran out of data; interrupting training. Make "
+                              "sure the dataset or generator can yield at least "
+                              "`steps_per_epoch * epochs` batches", UserWarning, stacklevel=3)
+                self.stop_training = True
+                if steps_run == 0:
                     break
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
@@ -223,66 +254,69 @@ class Trainer:
         if is_generator_like(data):
             return GeneratorBatches(data, self.input_names, steps)
         if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
-            raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, "
+            raise ValueError("fit: validation_data must be (x_val, y_val) or (x_val, y_val, "
                              "sample_weight_val)")
         x, y, *rest = data
         return self._adapter(x, y, rest[0] if rest else None, batch_size, False, steps,
                              "validation_data")
 
     def _evaluate_batches(self, batches, callbacks):
-        self._compiled_metrics.reset()
-        self._regularized = getattr(self, "_regularized", False)
-        if callbacks:
-            callbacks.on_test_begin()
-        for step, (xs, ys, sw) in enumerate(batches.epoch()):
+        """Run test_step over ``batches`` on a fresh copy of the metrics; the logs."""
+        logs = {}
+        with self._own_metrics(), no_grad():
             if callbacks:
-                callbacks.on_test_batch_begin(step)
-            self._test_batch(xs, ys, sw)
+                callbacks.on_test_begin()
+            for step, data in enumerate(self._batches_as_data(batches)):
+                if callbacks:
+                    callbacks.on_test_batch_begin(step)
+                logs = _flat(self.test_step(data))
+                if callbacks:
+                    callbacks.on_test_batch_end(step, logs)
             if callbacks:
-                callbacks.on_test_batch_end(step, self._compiled_metrics.results())
-        logs = self._compiled_metrics.results()
-        if callbacks:
-            callbacks.on_test_end(logs)
+                callbacks.on_test_end(logs)
         return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """The loss (and metrics) on the data: a scalar, a list, or a dict with return_dict."""
         self._require_compiled("evaluate")
+        steps = arguments.integer(steps, "steps", "evaluate", 1, allow_none=True)
+        verbose = arguments.verbose(verbose, "evaluate")
         batches = self._adapter(x, y, sample_weight, batch_size, False, steps, "evaluate")
-        self._check_targets(batches)
-        self._regularized = any(p.regularizer is not None for p in self.weights)
-        verbose = 1 if verbose == "auto" else verbose
+        self._check_data(batches, "evaluate")
+        self._has_regularization = None
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
                                             verbose=verbose, steps=batches.steps, mode="test")
-        with parallel.thread_pool():
+        with kernels.inference():
             logs = self._evaluate_batches(batches, cbs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return _result(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on ``x``, batch by batch, as NumPy arrays."""
+        steps = arguments.integer(steps, "steps", "predict", 1, allow_none=True)
+        batch_size = arguments.integer(batch_size, "batch_size", "predict", 1, allow_none=True)
+        verbose = arguments.verbose(verbose, "predict")
         if is_generator_like(x):
             batches = GeneratorBatches(x, self.input_names, steps)
         else:
             xs = flatten_structure(x, self.input_names)
             batches = ArrayBatches(xs, None, None, 32 if batch_size is None else batch_size,
                                    False, steps)
-        verbose = 1 if verbose == "auto" else verbose
+            self._check_data(batches, "predict")
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
                                             verbose=verbose, steps=batches.steps,
                                             mode="predict") if (callbacks or verbose) else None
         if cbs:
             cbs.on_predict_begin()
         chunks = []
-        with no_grad(), parallel.thread_pool():
-            for step, (xs, _, _) in enumerate(batches.epoch()):
+        with no_grad(), kernels.inference():
+            for step, data in enumerate(self._batches_as_data(batches)):
                 if cbs:
                     cbs.on_predict_batch_begin(step)
-                outputs = self._forward(xs, training=False)
-                chunks.append([o.data for o in outputs])
+                outputs = self.predict_step(data)
+                outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+                chunks.append([o.data if hasattr(o, "data") else np.asarray(o)
+                               for o in outputs])
                 if cbs:
                     cbs.on_predict_batch_end(step, {"outputs": outputs})
         if cbs:
@@ -297,24 +331,32 @@ class Trainer:
                        return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
-        batches = self._adapter(x, y, sample_weight, len(np.asarray(
-            flatten_structure(x, self.input_names)[0])), False, None, "train_on_batch")
+        n = len(np.asarray(flatten_structure(x, self.input_names)[0]))
+        batches = self._adapter(x, y, sample_weight, n, False, None, "train_on_batch")
         if class_weight is not None:
-            batches = with_class_weight(batches, class_weight)
-        self._regularized = any(p.regularizer is not None for p in self.weights)
-        self._compiled_metrics.reset()
-        with parallel.thread_pool():
-            for xs, ys, sw in batches.epoch():
-                self._train_batch(xs, ys, sw, self.trainable_weights)
-        return _result(self._compiled_metrics.results(), return_dict)
+            batches = with_class_weight(batches, arguments.class_weight(class_weight))
+        self._check_data(batches, "train_on_batch")
+        self._has_regularization = None
+        self._step_metrics.reset()
+        logs = {}
+        params = self.trainable_weights
+        self._step_params = params
+        try:
+            with kernels.training(params):
+                for data in self._batches_as_data(batches):
+                    logs = _flat(self.train_step(data))
+        finally:
+            self._step_params = None
+        return _result(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
         n = len(np.asarray(flatten_structure(x, self.input_names)[0]))
         batches = self._adapter(x, y, sample_weight, n, False, None, "test_on_batch")
-        self._regularized = any(p.regularizer is not None for p in self.weights)
-        with parallel.thread_pool():
+        self._check_data(batches, "test_on_batch")
+        self._has_regularization = None
+        with kernels.inference():
             return _result(self._evaluate_batches(batches, None), return_dict)
 
     def predict_on_batch(self, x):
@@ -333,11 +375,19 @@ def _named_metrics(metrics):
                 yield spec
 
 
-def _sum(terms):
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total
+def _flat(logs):
+    """A step's logs with nested dicts (Keras 3's ``compile_metrics`` result, returned by a
+    custom step as ``{m.name: m.result() for m in self.metrics}``) merged in, and 0-d
+    arrays as floats."""
+    if not any(isinstance(v, dict) for v in logs.values()):
+        return logs
+    flat = {}
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            flat.update(v)
+        else:
+            flat[k] = v
+    return {k: float(v) if np.ndim(v) == 0 else v for k, v in flat.items()}
 
 
 def _result(logs, return_dict):

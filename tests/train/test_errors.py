@@ -29,8 +29,8 @@ def unchanged(model, before):
                                 r"y contains label 3"),
     (X, np.eye(3)[Y], r"These look like one-hot labels: use categorical_crossentropy, or pass "
                       r"labels.argmax\(-1\)"),
-    (X[:, :5], Y, r"InputLayer '.*' expected input of shape \(None, 6\), received input of "
-                  r"shape \(1, 5\)"),
+    (X[:, :5], Y, r"fit: the model's input '.*' expects data of shape \(None, 6\), but x has "
+                  r"shape \(40, 5\)"),
     (np.where(np.arange(240).reshape(40, 6) == 7, np.nan, X), Y,
      r"x contains NaN or inf \(first at index \(1, 1\)\)"),
     (np.zeros((0, 6)), np.zeros(0), r"x is empty \(shape \(0, 6\)\)"),
@@ -69,8 +69,8 @@ def test_first_layer_shape_mismatch_without_an_input_layer():
     model = keras.Sequential([layers.Dense(3)])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(X, np.zeros((40, 3)), verbose=0)
-    with pytest.raises(ValueError, match=r"Dense '.*' expected 6 input features, received "
-                                         r"input of shape \(1, 4\)"):
+    with pytest.raises(ValueError, match=r"fit: the model's input '.*' expects data of shape "
+                                         r"\(None, 6\), but x has shape \(40, 4\)"):
         model.fit(X[:, :4], np.zeros((40, 3)), verbose=0)
 
 

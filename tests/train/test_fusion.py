@@ -1,11 +1,11 @@
-"""Sequential runs Conv2D(relu) + MaxPooling2D(2) as one op, with the same results."""
+"""Models run Conv2D(relu) + MaxPooling2D(2) as one op (a rewrite of their graph), with the
+same results."""
 
 import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import keras
-from glassnet.autograd import ops
+from glassnet import keras, kernels
 from glassnet.nn.layer import trace_calls
 
 L = keras.layers
@@ -14,13 +14,13 @@ L = keras.layers
 @pytest.fixture
 def fused_calls(monkeypatch):
     calls = []
-    real = ops.conv2d_relu_max_pool
+    real = kernels.conv2d_relu_max_pool
 
     def spy(*args, **kwargs):
         calls.append(args[1].shape)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ops, "conv2d_relu_max_pool", spy)
+    monkeypatch.setattr(kernels, "conv2d_relu_max_pool", spy)
     return calls
 
 

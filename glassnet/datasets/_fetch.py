@@ -24,14 +24,6 @@ def cache_dir() -> Path:
     return Path(home) / "datasets"
 
 
-def sha256_of(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def get_file(fname, origin, file_hash, subdir="", timeout=30):
     """Path of ``fname`` in the cache, downloading it from ``origin`` if it is absent.
 

@@ -178,8 +178,23 @@ def test_flow_is_an_endless_iterator_as_in_keras():
     assert seen == [2, 3, 4, 0, 1]  # carries on from where next() stopped
 
 
+@pytest.mark.filterwarnings("ignore:skipping")
 def test_next_on_flow_from_directory(image_folder):
     it = ImageDataGenerator(rescale=1 / 255).flow_from_directory(
         image_folder, target_size=(8, 8), batch_size=3, class_mode="sparse")
     x_batch, y_batch = next(it)
     assert x_batch.shape[1:] == (8, 8, 3) and len(x_batch) == len(y_batch) <= 3
+
+
+def test_load_img_keeps_the_aspect_ratio_by_cropping_the_centre(tmp_path):
+    from glassnet.keras.preprocessing.image import img_to_array, load_img
+
+    pixels = np.zeros((10, 40, 3), np.uint8)
+    pixels[:, 15:25] = 255  # a bright square in the middle of a wide image
+    Image.fromarray(pixels).save(tmp_path / "wide.png")
+    kept = img_to_array(load_img(tmp_path / "wide.png", target_size=(5, 5),
+                                 keep_aspect_ratio=True))
+    squashed = img_to_array(load_img(tmp_path / "wide.png", target_size=(5, 5)))
+    assert kept.min() == 255 and squashed.mean() < 128
+    with pytest.raises(ValueError, match="interpolation must be one of"):
+        load_img(tmp_path / "wide.png", target_size=(5, 5), interpolation="cubic")

@@ -1,5 +1,5 @@
 """The ``glassnet`` command: ``glassnet demo`` trains the classic MLP on the best real data
-present and prints its test accuracy; ``glassnet --version``."""
+present and prints its test accuracy; ``glassnet --version``; ``glassnet --help``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import sys
 
 
-def demo(epochs=5, seed=0):
+def demo(epochs=5, seed=0, batch_size=32):
     """Flatten -> Dense 128 relu -> Dense 10 softmax, Adam, sparse categorical cross-entropy."""
     from glassnet import keras
     from glassnet.datasets import best_available
@@ -28,24 +28,95 @@ def demo(epochs=5, seed=0):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     model.summary()
-    model.fit(x_train, y_train, epochs=epochs, batch_size=32)
+    model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"Test accuracy: {accuracy:.4f} (test loss {loss:.4f})")
     return accuracy
 
 
-def main(argv=None):
+DESCRIPTION = """\
+glassnet: deep learning from first principles, with Keras semantics, over NumPy.
+
+The command runs glassnet's ready-made jobs; the library itself is used from Python
+(`import glassnet as tf`, then tf.keras...)."""
+
+EPILOG = """\
+examples:
+  glassnet demo                 train the classic MLP for 5 epochs, print test accuracy
+  glassnet demo --epochs 1      a quicker run
+  glassnet demo --help          what the demo trains on and its options
+  python -m glassnet --version  the same command without the entry point
+
+documentation: README.md, and help(glassnet.keras) in Python"""
+
+DEMO_DESCRIPTION = """\
+Train the classic MLP (Flatten -> Dense 128 relu -> Dense 10 softmax, Adam, sparse
+categorical cross-entropy) on the best real data present, with Keras's progress bar, then
+print its test accuracy.
+
+The data, in order of preference:
+  MNIST          if mnist.npz is in the cache (~/.glassnet/datasets, or $GLASSNET_HOME)
+  Fashion-MNIST  if Debian's package is installed (apt-get install dataset-fashion-mnist)
+  digits (8x8)   scikit-learn's embedded set (pip install 'glassnet[demo]')"""
+
+DEMO_EPILOG = """\
+examples:
+  glassnet demo
+  glassnet demo --epochs 2 --batch-size 128 --seed 1
+  glassnet demo > train.log     one line per epoch in the log (no progress-bar redraws)"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the descriptions' line breaks; lists the commands without a ``COMMAND`` line."""
+
+    def _format_action(self, action):
+        text = super()._format_action(action)
+        if action.nargs == argparse.PARSER:  # the subcommands: drop the metavar's own line
+            text = text.split("\n", 1)[1]
+        return text
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
+
+
+def build_parser():
+    """The ``glassnet`` argument parser (one subcommand per job)."""
     from glassnet import __version__
 
-    parser = argparse.ArgumentParser(prog="glassnet", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
-    commands = parser.add_subparsers(dest="command")
-    run = commands.add_parser("demo", help="train the classic MLP on real data, print accuracy")
-    run.add_argument("--epochs", type=int, default=5)
-    run.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        prog="glassnet", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=_Formatter)
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}",
+                        help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    run = commands.add_parser(
+        "demo", help="train the classic MLP on real data and print its test accuracy",
+        description=DEMO_DESCRIPTION, epilog=DEMO_EPILOG,
+        formatter_class=_Formatter)
+    run.add_argument("--epochs", type=_positive_int, default=5, metavar="N",
+                     help="passes over the training data (default: %(default)s)")
+    run.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
+                     help="samples per gradient step (default: %(default)s)")
+    run.add_argument("--seed", type=int, default=0,
+                     help="seed of every random generator, for a reproducible run "
+                          "(default: %(default)s)")
+    return parser
+
+
+def main(argv=None):
+    """Run the ``glassnet`` command with ``argv`` (default: ``sys.argv[1:]``); return its exit
+    status."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo(args.epochs, args.seed)
+        demo(args.epochs, args.seed, batch_size=args.batch_size)
         return 0
     parser.print_help()
     return 0
@@ -53,4 +124,3 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
-

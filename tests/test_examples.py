@@ -19,6 +19,7 @@ def load_example(name):
     return module
 
 
+@pytest.mark.slow
 def test_transfer_learning_from_mnist_to_fashion_mnist(tmp_path, monkeypatch):
     if not MNIST_SAMPLE.exists() or fashion_mnist.find_files() is None:
         pytest.skip("needs ../shared/datasets/mnist10k.npz and dataset-fashion-mnist")

@@ -187,6 +187,7 @@ def _read_events(folder):
 
 
 def test_tensorboard_writes_scalars_and_histograms(tmp_path):
+    pytest.importorskip("tensorboardX", reason="the tensorboard extra is not installed")
     tb = callbacks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1)
     model().fit(X, Y, epochs=2, verbose=0, validation_split=0.25, callbacks=[tb])
     train = _read_events(tmp_path / "train")
@@ -199,3 +200,106 @@ def test_tensorboard_writes_scalars_and_histograms(tmp_path):
     histos = {v.tag for e in train for v in e.summary.value if v.HasField("histo")}
     assert any(t.endswith("/kernel") for t in histos)
     assert any(t.endswith("/kernel/gradient") for t in histos)
+
+
+# -- ProgbarLogger ------------------------------------------------------------------------------
+
+FIT_SCRIPT = """
+import sys
+import numpy as np
+{before}
+from glassnet import keras
+rng = np.random.default_rng(0)
+x = rng.random((256, 4)).astype("float32")
+y = (x.sum(1) > 2).astype("int64")
+model = keras.Sequential([keras.layers.Dense(8, activation="relu", input_shape=(4,)),
+                          keras.layers.Dense(2, activation="softmax")])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25{verbose})
+"""
+
+
+def _run_fit(before="", verbose="", env=None, **popen):
+    import os
+    import subprocess
+    import sys
+
+    code = FIT_SCRIPT.format(before=before, verbose=verbose)
+    return subprocess.run([sys.executable, "-c", code], env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, timeout=120, check=True, **popen)
+
+
+def _epoch_lines(text):
+    return [line for line in text.splitlines() if "val_loss" in line]
+
+
+@pytest.mark.parametrize("verbose", ["", ", verbose=1", ", verbose=2"])
+def test_progbar_to_a_pipe_prints_one_clean_line_per_epoch(verbose):
+    pytest.importorskip("tqdm", reason="the bar is drawn by tqdm (the [progress] extra)")
+    out = _run_fit(verbose=verbose).stdout  # stdout is a pipe: no bar, whatever the verbose
+    assert "\r" not in out
+    lines = _epoch_lines(out)
+    assert len(lines) == 3, out
+    assert all(line.startswith("12/12 - ") and "val_accuracy: " in line for line in lines)
+    assert [line for line in out.splitlines() if line.startswith("Epoch")] == \
+        ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+
+
+def test_progbar_without_tqdm_prints_the_epoch_lines():
+    out = _run_fit(before="sys.modules['tqdm'] = None  # as if the extra were absent").stdout
+    assert "\r" not in out and len(_epoch_lines(out)) == 3
+
+
+def _run_in_terminal(columns, verbose=""):
+    """Run the fit with its output on a pseudo-terminal ``columns`` wide; return the text."""
+    import fcntl
+    import os
+    import pty
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    code = FIT_SCRIPT.format(before="", verbose=verbose)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=slave, stderr=slave,
+                            env={**os.environ, "COLUMNS": str(columns)})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0, b"".join(chunks).decode()
+    return b"".join(chunks).decode()
+
+
+def test_progbar_on_a_terminal_draws_a_bar_then_a_closing_line():
+    pytest.importorskip("tqdm", reason="the bar is drawn by tqdm (the [progress] extra)")
+    out = _run_in_terminal(200)
+    assert "\r" in out and "/step" in out  # redrawn in place
+    closing = [line.split("\r")[-1] for line in out.split("\r\n") if "val_loss" in line]
+    assert len(closing) == 3 and all(line.startswith("12/12 ") for line in closing)
+
+
+def test_progbar_on_a_narrow_terminal_wraps_instead_of_dropping_metrics():
+    pytest.importorskip("tqdm", reason="the bar is drawn by tqdm (the [progress] extra)")
+    out = _run_in_terminal(40)
+    pieces = [p for line in out.split("\r\n") for p in line.split("\r")]
+    assert max(len(p) for p in pieces) <= 40
+    assert out.count("val_loss: ") == 3 and out.count("val_accuracy: ") == 3
+
+
+def test_progbar_lines_are_wrapped_at_the_separators():
+    from glassnet.train.callbacks.progbar import _wrap
+
+    line = "12/12 - 0s 3ms/step - accuracy: 0.5000 - loss: 0.6931 - val_loss: 0.7000"
+    assert _wrap(line, 100) == line
+    wrapped = _wrap(line, 40).splitlines()
+    assert wrapped == ["12/12 - 0s 3ms/step - accuracy: 0.5000",
+                       "    loss: 0.6931 - val_loss: 0.7000"]

@@ -63,14 +63,17 @@ def enabled() -> bool:
 
 
 @contextlib.contextmanager
-def training(params=()):
+def training(params=(), keep_memory=True):
     """The block for a whole training run (``fit``): the calling thread's ops run their fast
     kernels over the thread pool, the gradients of ``params`` are written into buffers kept
     across steps (the caller owns ``.grad`` between steps and sets it to None before each
     backward), and freed memory is kept for reuse. Everything is restored on exit, even on an
-    exception; blocks nest and may be open in several threads at once."""
+    exception; blocks nest and may be open in several threads at once. ``keep_memory=False``
+    leaves the allocator alone: for a block of one step (``train_on_batch``), where setting
+    and restoring it would cost more than it saves."""
     with contextlib.ExitStack() as stack:
-        stack.enter_context(memory.keep_freed_memory())
+        if keep_memory:
+            stack.enter_context(memory.keep_freed_memory())
         stack.enter_context(threads.thread_pool())
         stack.enter_context(grad_buffers.reusing(list(params)))
         stack.enter_context(backend.using_kernels(KERNELS))

@@ -47,8 +47,10 @@ def _gemm_size(m, k, n):
 def matmul(a, b, out=None):
     """``a @ b`` (``a`` of any rank, ``b`` 2-D), split over the threads. Small products, and
     any outside a thread_pool block, are plain ``np.matmul``."""
+    if a.size * b.shape[1] < BLAS_THREADS_MIN:  # the common small case: no lookups
+        return np.matmul(a, b, out=out)
     held = threads.blas_held()
-    if held is None or a.size * b.shape[1] < BLAS_THREADS_MIN:
+    if held is None:
         return np.matmul(a, b, out=out)
     if a.ndim != 2:
         flat = matmul(a.reshape(-1, a.shape[-1]), b)
@@ -75,8 +77,10 @@ def matmul_tn(a, b, out=None):
     (a dense layer's weight gradient) each thread computes its own columns of the result.
     """
     (m, k), n = a.shape, b.shape[1]
+    if m * k * n < BLAS_THREADS_MIN:
+        return np.matmul(a.T, b, out=out)
     held = threads.blas_held()
-    if held is None or m * k * n < BLAS_THREADS_MIN:
+    if held is None:
         return np.matmul(a.T, b, out=out)
     size, by_rows = _gemm_size(m, k, n), m >= 4 * max(k, n)
     if threads.parts(m if by_rows else n, size) < 2:

@@ -17,6 +17,7 @@ below 1e-27 of the learning rate.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -25,6 +26,7 @@ FLUSH_MARGIN = 1e8  # flush state values below tiny * FLUSH_MARGIN
 MAX_FLUSH_PERIOD = 64
 
 
+@functools.lru_cache(maxsize=64)  # asked once per optimizer step, with a fixed decay
 def flush_period(decay):
     """Steps a value ``decay``-ing geometrically needs to fall by FLUSH_MARGIN (capped);
     0 when nothing decays."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class Layer:
                                                          type(self).__name__))
         self.batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
-        self._activity_losses = []
+        self._activity = threading.local()  # each thread's latest activity penalty
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
 
     # -- the Keras life cycle -------------------------------------------------------------
@@ -112,7 +113,7 @@ class Layer:
         else:
             outputs = self.call(inputs, **kwargs)
         if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(outputs)]
+            self._activity.terms = [self.activity_regularizer(outputs)]
         calls = _call_trace.get()
         if calls is not None:
             calls.append((self, outputs))
@@ -293,7 +294,7 @@ class Layer:
             layer = stack.pop()
             if id(layer) not in seen:
                 seen.add(id(layer))
-                terms.extend(layer._activity_losses)
+                terms.extend(getattr(layer._activity, "terms", ()))
                 stack.extend(reversed(layer._sublayers()))
         return terms
 

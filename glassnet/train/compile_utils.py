@@ -160,6 +160,8 @@ class CompileMetrics:
 
 
 def _number(value):
+    if value.__class__ is float:
+        return value
     return float(value) if np.ndim(value) == 0 else value
 
 

@@ -132,8 +132,16 @@ class LayerGraph:
             if self.check_inputs:
                 t.layer.check_input(x)
             slots[i] = x
+        # The hot path: a plain Step inlined (one call per layer fewer), anything else (a
+        # fused pair) runs itself.
         for step in self.steps:
-            step.run(slots, training)
+            if step.__class__ is Step:
+                args = step.args
+                x = slots[args] if args.__class__ is int else [slots[a] for a in args]
+                fixed = step.training
+                slots[step.out] = step.layer(x, training=training if fixed is None else fixed)
+            else:
+                step.run(slots, training)
         if self.multi_output:
             return [slots[i] for i in self.output_slots]
         return slots[self.output_slots[0]]

@@ -137,16 +137,17 @@ class Steps:
         if y is not None:
             state.compile_metrics.update_state(self._as_output_list(y, "y", single=True),
                                                y_pred, sample_weight)
-        return self.get_metrics_result()
+        return self.get_metrics_result(state)
 
-    def get_metrics_result(self):
+    def get_metrics_result(self, state=None):
         """{name: value} of the current call's metrics, the compiled ones flattened."""
-        state = self._current_metrics()
+        state = state or self._current_metrics()
         logs = {"loss": state.loss_tracker.result()}
         for tracker in state.output_loss_trackers:
             logs[tracker.name] = tracker.result()
         logs.update(state.compile_metrics.result())
-        return {k: float(v) if np.ndim(v) == 0 else v for k, v in logs.items()}
+        return {k: v if v.__class__ is float else float(v) if np.ndim(v) == 0 else v
+                for k, v in logs.items()}
 
     def zero_grad(self):
         """Forget the gradients of every trainable weight (PyTorch's name, as Keras 3)."""
@@ -201,7 +202,8 @@ class Steps:
 
     def _track_loss(self, loss_value, x):
         state = self._current_metrics()
-        n = len(self._as_input_list(x)[0])
+        n = len(x[0]) if isinstance(x, (list, tuple)) and len(self.input_names) > 1 \
+            else len(x)
         state.loss_tracker.update_state(loss_value, sample_weight=n)
         parts = state.last_output_losses
         if parts is not None:
@@ -221,6 +223,8 @@ class Steps:
         return x if isinstance(x, (list, tuple)) and len(self.input_names) > 1 else [x]
 
     def _as_output_list(self, y, name, single=False):
+        if not isinstance(y, (list, tuple, dict)):  # one output: the common case, no lookup
+            return y if single else [y]
         names = self.output_names
         if len(names) == 1:
             return y if single else [y]

@@ -335,14 +335,13 @@ class Trainer(Steps):
         batches = self._adapter(x, y, sample_weight, n, False, None, "train_on_batch")
         if class_weight is not None:
             batches = with_class_weight(batches, arguments.class_weight(class_weight))
-        self._check_data(batches, "train_on_batch")
         self._has_regularization = None
         self._step_metrics.reset()
         logs = {}
         params = self.trainable_weights
         self._step_params = params
         try:
-            with kernels.training(params):
+            with kernels.training(params, keep_memory=False):
                 for data in self._batches_as_data(batches):
                     logs = _flat(self.train_step(data))
         finally:
@@ -354,7 +353,6 @@ class Trainer(Steps):
         self._require_compiled("test_on_batch")
         n = len(np.asarray(flatten_structure(x, self.input_names)[0]))
         batches = self._adapter(x, y, sample_weight, n, False, None, "test_on_batch")
-        self._check_data(batches, "test_on_batch")
         self._has_regularization = None
         with kernels.inference():
             return _result(self._evaluate_batches(batches, None), return_dict)

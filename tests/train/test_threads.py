@@ -16,7 +16,9 @@ Y = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0)
 
 def model(seed):
     keras.utils.set_random_seed(seed)
-    m = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+    # The activity penalty is recomputed by every call: each thread must add its own.
+    m = keras.Sequential([keras.Input((8,)), keras.layers.Dense(
+        16, activation="relu", activity_regularizer=keras.regularizers.L2(0.01)),
                           keras.layers.Dense(3, activation="softmax")])
     m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return m
@@ -45,7 +47,7 @@ def test_predict_and_evaluate_in_threads_while_another_model_fits():
     served, trained = model(0), model(1)
     served.fit(X, Y, epochs=1, verbose=0)
     expected_pred = served.predict(X, verbose=0)
-    expected_eval = served.evaluate(X, Y, verbose=0)
+    expected_eval = served.evaluate(X, Y, batch_size=64, verbose=0)
     reference = model(1)
     reference.fit(X, Y, epochs=3, batch_size=32, verbose=0, shuffle=False)
 

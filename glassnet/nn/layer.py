@@ -198,7 +198,14 @@ class Layer:
                     f"{self.name}: the weight '{name}' of shape {shape} ({size} elements) is "
                     f"larger than the {budget[0]} elements left of the saved weights")
             budget[0] -= size
-        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+        try:
+            value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+        except MemoryError:
+            size = np.prod(shape, dtype=object) * dtype.itemsize
+            raise MemoryError(f"{type(self).__name__} '{self.name}': the weight '{name}' of "
+                              f"shape {shape} needs {size / 2**30:.1f} GiB, more than this "
+                              f"machine can allocate; check the layer's size arguments"
+                              ) from None
         param = Parameter(value, name=name, trainable=trainable,
                           regularizer=regularizers_module.get(regularizer), dtype=dtype)
         param._freeze(not self._trainable)

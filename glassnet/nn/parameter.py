@@ -60,7 +60,10 @@ class Parameter(Tensor):
 
     @property
     def value(self):
-        return self.data
+        """The variable as the engine's tensor (Keras 3's ``variable.value``: on the torch
+        backend a ``torch.Tensor``), so a custom ``train_step`` may read
+        ``v.value.grad``; ``v.numpy()`` is the NumPy array."""
+        return self
 
     def __repr__(self):
         return f"<Parameter '{self.name}' shape={self.shape} dtype={self.dtype}>"

@@ -76,7 +76,33 @@ def loss_weights(value, output_names):
             raise TypeError(f"compile: `loss_weights` must hold numbers (one per output, a "
                             f"list, or a dict by output name {list(output_names)}). "
                             f"Received: loss_weights={value!r}")
+    if isinstance(value, (list, tuple)) and len(value) != len(output_names):
+        raise ValueError(f"compile: `loss_weights` has {len(value)} values for a model with "
+                         f"{len(output_names)} output(s) {list(output_names)}. Received: "
+                         f"loss_weights={value!r}")
     return value
+
+
+def shuffle(value):
+    """True, False, or Keras 2's "batch" (shuffled in batch-sized chunks; here: shuffled)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if value == "batch":
+        return True
+    raise TypeError(f"fit: `shuffle` must be True, False or 'batch'. Received: "
+                    f"shuffle={value!r}")
+
+
+def callbacks(value, callback_type):
+    """A list of callbacks; one callback alone is accepted (Keras 3 does)."""
+    if value is None:
+        return None
+    if isinstance(value, callback_type):
+        return [value]
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"`callbacks` must be a list of Callback instances. Received: "
+                        f"callbacks={value!r}")
+    return list(value)
 
 
 def sample_weight(value, what):

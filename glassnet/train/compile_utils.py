@@ -107,10 +107,12 @@ class CompileMetrics:
         self.output_names = list(output_names)
         self.losses = losses
         self.per_output = None  # [[(metric, weighted), ...] per output]
+        self.copies = False  # whether user metric instances are copied (evaluate's sets)
 
     def fresh(self):
         """An unused copy (same metrics, own state), for one call of evaluate."""
         copy_ = CompileMetrics(self.spec, self.weighted_spec, self.output_names, self.losses)
+        copy_.copies = True
         if self.per_output is not None:
             copy_.per_output = [[(copy.deepcopy(m), w) for m, w in ms]
                                 for ms in self.per_output]
@@ -128,8 +130,13 @@ class CompileMetrics:
                     (specs if isinstance(specs, (list, tuple)) else [specs])
                 for item in specs:
                     m = metrics_module.get(item, np.shape(y), tuple(out.shape), self.losses[i])
-                    if is_weighted and any(m is other for other, _ in resolved):
-                        m = copy.deepcopy(m)
+                    if m is item:
+                        # The user's own instance: fit counts on it (as Keras, so it can be
+                        # read after training), each evaluate on a copy of its own; both
+                        # start from zero, so none carries another's counts.
+                        if self.copies or any(m is other for other, _ in resolved):
+                            m = copy.deepcopy(m)
+                        m.reset_state()
                     if len(self.output_names) > 1:
                         m.name = f"{self.output_names[i]}_{m.name}"
                     if is_weighted and isinstance(item, str):

@@ -74,6 +74,13 @@ def flatten_structure(x, input_names, name="x"):
             raise ValueError(f"the model has {len(input_names)} inputs {list(input_names)}, "
                              f"but {name} holds {len(x)} arrays")
         return list(x)
+    if isinstance(x, (list, tuple)) and x and all(hasattr(a, "shape") and np.ndim(a) > 0
+                                                  for a in x):
+        # A list of arrays is a list of inputs (nested Python lists of numbers are data).
+        if len(x) != len(input_names):
+            raise ValueError(f"the model has {len(input_names)} input(s) {list(input_names)}, "
+                             f"but {name} is a list of {len(x)} arrays")
+        return list(x)
     return [x]
 
 
@@ -98,8 +105,7 @@ class ArrayBatches:
             raise ValueError(f"all arrays must have the same number of samples: {listed}")
         self.n = lengths["x"]
         if self.n == 0:
-            raise ValueError(f"x is empty (shape {self.xs[0].shape}): there is nothing to "
-                             f"train or evaluate on")
+            raise ValueError(f"x is empty (shape {self.xs[0].shape}): it holds no samples")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
             raise ValueError(f"batch_size must be a positive integer. Received: "
@@ -213,6 +219,8 @@ class GeneratorBatches:
 def is_generator_like(x):
     """A Sequence, an iterator, or an iterable that is not array data (anything with
     ``__array__``, such as a pandas DataFrame or a glassnet Tensor, is array data)."""
+    if isinstance(x, (str, bytes)):
+        return False  # iterable, but not batches: refused as non-numeric data
     if isinstance(x, Sequence) or hasattr(x, "__next__"):
         return True
     if hasattr(x, "__array__") or isinstance(x, (np.ndarray, list, tuple, dict)):

@@ -188,6 +188,8 @@ class Trainer(Steps):
         validation_split = arguments.fraction(validation_split, "validation_split", "fit")
         verbose = arguments.verbose(verbose, "fit")
         class_weight = arguments.class_weight(class_weight)
+        shuffle = arguments.shuffle(shuffle)
+        callbacks = arguments.callbacks(callbacks, callbacks_module.Callback)
         train = self._adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, "fit")
         val = None
         if validation_split:
@@ -282,6 +284,7 @@ class Trainer(Steps):
         self._require_compiled("evaluate")
         steps = arguments.integer(steps, "steps", "evaluate", 1, allow_none=True)
         verbose = arguments.verbose(verbose, "evaluate")
+        callbacks = arguments.callbacks(callbacks, callbacks_module.Callback)
         batches = self._adapter(x, y, sample_weight, batch_size, False, steps, "evaluate")
         self._check_data(batches, "evaluate")
         self._has_regularization = None
@@ -296,6 +299,9 @@ class Trainer(Steps):
         steps = arguments.integer(steps, "steps", "predict", 1, allow_none=True)
         batch_size = arguments.integer(batch_size, "batch_size", "predict", 1, allow_none=True)
         verbose = arguments.verbose(verbose, "predict")
+        callbacks = arguments.callbacks(callbacks, callbacks_module.Callback)
+        if x is None:
+            raise ValueError("predict: x is required")
         if is_generator_like(x):
             batches = GeneratorBatches(x, self.input_names, steps)
         else:

@@ -148,3 +148,43 @@ def test_building_a_deep_sequential_is_linear_in_its_depth():
     small, large = min(build(200) for _ in range(2)), min(build(800) for _ in range(2))
     # 4x the layers: about 4x the time when linear, 16x when quadratic.
     assert large < 9 * small, (small, large)
+
+
+def test_inputs_given_as_a_list_of_arrays_must_match_the_models_inputs():
+    model = compiled()
+    with pytest.raises(ValueError, match=r"the model has 1 input\(s\) .* but x is a list of 2 "
+                                         r"arrays"):
+        model.predict([X, X], verbose=0)
+    np.testing.assert_allclose(model.predict([X], verbose=0), model.predict(X, verbose=0))
+    assert model.predict(X.tolist(), verbose=0).shape == (40, 3)  # nested lists are data
+
+
+def test_predict_names_what_is_wrong_with_x():
+    model = compiled()
+    with pytest.raises(ValueError, match=r"predict: x is required"):
+        model.predict(None)
+    with pytest.raises(TypeError, match=r"x must be numeric"):
+        model.predict("hello", verbose=0)
+    with pytest.raises(ValueError, match=r"x is empty \(shape \(0, 6\)\): it holds no samples"):
+        model.predict(np.zeros((0, 6)), verbose=0)
+
+
+def test_shuffle_callbacks_and_loss_weights_are_checked():
+    model = compiled()
+    with pytest.raises(TypeError, match=r"`shuffle` must be True, False or 'batch'"):
+        model.fit(X, Y, shuffle="yes", verbose=0)
+    model.fit(X, Y, shuffle="batch", verbose=0)
+    history = model.fit(X, Y, epochs=3, verbose=0,  # one callback alone, as Keras 3 allows
+                        callbacks=keras.callbacks.EarlyStopping(monitor="loss", patience=0))
+    assert 1 <= len(history.history["loss"]) <= 3
+    with pytest.raises(TypeError, match=r"`callbacks` must be a list of Callback instances"):
+        model.fit(X, Y, callbacks="early", verbose=0)
+    with pytest.raises(ValueError, match=r"`loss_weights` has 2 values for a model with 1 "
+                                         r"output"):
+        model.compile(optimizer="adam", loss="mse", loss_weights=[1, 2])
+
+
+def test_a_weight_too_large_to_allocate_names_the_layer():
+    with pytest.raises(MemoryError, match=r"Dense 'huge': the weight 'kernel' of shape "
+                                          r"\(4, 1000000000000\)"):
+        keras.layers.Dense(10 ** 12, name="huge")(np.zeros((1, 4), "float32"))

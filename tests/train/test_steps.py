@@ -118,3 +118,38 @@ def test_nested_activity_regularizers_count():
     outer = keras.Sequential([keras.Input((5,)), inner, keras.layers.Dense(1)])
     outer(X)
     assert len(outer.losses) == 1
+
+
+def test_the_keras3_torch_backend_guide_spelling_of_gradients():
+    class GuideModel(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            self.zero_grad()
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            loss.backward()
+            trainable_weights = [v for v in self.trainable_weights]
+            gradients = [v.value.grad for v in trainable_weights]
+            self.optimizer.apply(gradients, trainable_weights)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    model = functional(GuideModel)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    history = model.fit(X, Y, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_user_metric_objects_start_from_zero_in_every_call():
+    model = functional()
+    accuracy = keras.metrics.MeanAbsoluteError()
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse", metrics=[accuracy])
+    model.evaluate(X[:16], Y[:16], verbose=0)  # before any fit
+    history = model.fit(X, Y, batch_size=64, epochs=2, verbose=0)
+    first, second = history.history["mean_absolute_error"]
+    assert first == second  # nothing changes the weights: evaluate's counts did not leak in
+    assert accuracy.result() == second  # fit counted on the user's own instance

@@ -185,17 +185,57 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if padding not in ("pre", "post") or truncating not in ("pre", "post"):
         raise ValueError(f"pad_sequences: padding and truncating must be 'pre' or 'post'. "
                          f"Received: padding={padding!r}, truncating={truncating!r}")
-    sequences = [np.asarray(s) for s in sequences]
+    if maxlen is not None:
+        if isinstance(maxlen, (bool, np.bool_)) or not isinstance(maxlen, (int, np.integer)):
+            raise TypeError(f"pad_sequences: `maxlen` must be None or a non-negative integer. "
+                            f"Received: maxlen={maxlen!r} (of type {type(maxlen).__name__})")
+        if maxlen < 0:
+            raise ValueError(f"pad_sequences: `maxlen` must be None or a non-negative integer. "
+                             f"Received: maxlen={maxlen}")
+    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__iter__"):
+        raise ValueError(f"pad_sequences: `sequences` must be a list of sequences. Received: "
+                         f"{type(sequences).__name__}")
+    converted = []
+    for i, s in enumerate(sequences):
+        try:
+            a = np.asarray(s)
+        except ValueError:
+            raise ValueError(f"pad_sequences: sequence {i} is ragged (its entries have "
+                             f"different shapes)") from None
+        if a.ndim == 0:
+            raise ValueError(f"pad_sequences: `sequences` must be a list of sequences; "
+                             f"entry {i} is a scalar ({s!r})")
+        converted.append(a)
+    sequences = converted
     lengths = [len(s) for s in sequences]
     maxlen = max(lengths, default=0) if maxlen is None else int(maxlen)
     sample_shape = next((s.shape[1:] for s in sequences if len(s)), ())
+    for i, s in enumerate(sequences):
+        if len(s) and s.shape[1:] != sample_shape:
+            raise ValueError(f"pad_sequences: every sequence must hold elements of one shape; "
+                             f"sequence {i} has elements of shape {s.shape[1:]}, an earlier "
+                             f"one {sample_shape}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"pad_sequences: `dtype` is not a data type. Received: "
+                        f"dtype={dtype!r}") from None
+    try:
+        np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"pad_sequences: `value` {value!r} cannot be stored in an array of "
+                         f"dtype {dtype}") from None
     out = np.full((len(sequences), maxlen, *sample_shape), value, dtype=dtype)
     for i, s in enumerate(sequences):  # one slice assignment per sequence
         if not len(s) or not maxlen:
             continue
         kept = s[-maxlen:] if truncating == "pre" else s[:maxlen]
-        if padding == "post":
-            out[i, :len(kept)] = kept
-        else:
-            out[i, maxlen - len(kept):] = kept
+        try:
+            if padding == "post":
+                out[i, :len(kept)] = kept
+            else:
+                out[i, maxlen - len(kept):] = kept
+        except (TypeError, ValueError):
+            raise ValueError(f"pad_sequences: sequence {i} (dtype {s.dtype}) cannot be stored "
+                             f"in an array of dtype {dtype}") from None
     return out

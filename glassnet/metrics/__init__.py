@@ -68,7 +68,8 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
         exact = identifier.lower() in ("accuracy", "acc")
         return cls(name=identifier if exact else _CLASSES[cls][0])
     if callable(identifier):
-        wrapper = type("FunctionMetric", (MeanMetricWrapper,), {"fn": staticmethod(identifier)})
+        wrapper = type("FunctionMetric", (MeanMetricWrapper,), {"fn": staticmethod(identifier),
+                                                                "shape_rule": "batch"})
         return wrapper(name=getattr(identifier, "__name__", "metric"))
     raise TypeError(f"Could not interpret metric identifier: {identifier!r}")
 

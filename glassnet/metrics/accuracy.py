@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.metrics.base import MeanMetricWrapper, as_array
+from glassnet.metrics.base import MeanMetricWrapper, align, as_array, positive_int, real_number
 
 
 def _labels(y_true, y_pred):
@@ -17,15 +17,14 @@ def _labels(y_true, y_pred):
 
 def accuracy(y_true, y_pred):
     """1 where y_true == y_pred exactly, averaged over the last axis (Keras's ``Accuracy``)."""
-    eq = (as_array(y_true) == as_array(y_pred)).astype(np.float64)
+    t, p = align(as_array(y_true), as_array(y_pred))
+    eq = (t == p).astype(np.float64)
     return eq.mean(axis=-1) if eq.ndim >= 2 else eq
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1 where (y_pred > threshold) equals y_true, averaged over the last axis."""
-    t, p = as_array(y_true), as_array(y_pred)
-    if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
-        t = t[..., None]
+    t, p = align(as_array(y_true), as_array(y_pred))
     eq = ((p > threshold) == (t > 0.5)).astype(np.float64)
     return eq.sum(axis=-1) / eq.shape[-1] if eq.ndim >= 2 else eq
 
@@ -43,7 +42,13 @@ def sparse_categorical_accuracy(y_true, y_pred):
 def _in_top_k(labels, y_pred, k):
     # A class is in the top k when fewer than k classes score strictly higher (ties count in).
     p = as_array(y_pred)
-    true_score = np.take_along_axis(p, labels[..., None], axis=-1)
+    try:
+        true_score = np.take_along_axis(p, labels[..., None], axis=-1)
+    except IndexError:
+        raise ValueError(f"sparse_top_k_categorical_accuracy: labels must be class indices "
+                         f"in [0, {p.shape[-1]}) for y_pred of shape {p.shape}; received "
+                         f"labels from "
+                         f"{labels.min()} to {labels.max()}") from None
     return ((p > true_score).sum(axis=-1) < k).astype(np.float64)
 
 
@@ -61,14 +66,17 @@ class Accuracy(MeanMetricWrapper):
     """How often predictions equal labels exactly."""
 
     fn = staticmethod(accuracy)
+    shape_rule = "same"
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often (y_pred > threshold) matches binary labels."""
 
     fn = staticmethod(binary_accuracy)
+    shape_rule = "same"
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        threshold = real_number(threshold, "threshold", "BinaryAccuracy")
         super().__init__(name=name, dtype=dtype, threshold=threshold)
 
 
@@ -76,25 +84,31 @@ class CategoricalAccuracy(MeanMetricWrapper):
     """How often argmax(y_pred) matches one-hot labels."""
 
     fn = staticmethod(categorical_accuracy)
+    shape_rule = "same"
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often argmax(y_pred) matches integer labels."""
 
     fn = staticmethod(sparse_categorical_accuracy)
+    shape_rule = "sparse"
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     fn = staticmethod(top_k_categorical_accuracy)
+    shape_rule = "same"
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        k = positive_int(k, "k", "TopKCategoricalAccuracy")
         super().__init__(name=name, dtype=dtype, k=k)
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     fn = staticmethod(sparse_top_k_categorical_accuracy)
+    shape_rule = "sparse"
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        k = positive_int(k, "k", "SparseTopKCategoricalAccuracy")
         super().__init__(name=name, dtype=dtype, k=k)
 
 

@@ -14,10 +14,97 @@ def as_array(x):
     return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
+def align(t, p):
+    """y_true and y_pred brought to one rank when they differ only by a trailing axis of
+    size 1 ((N,) against (N, 1)), as Keras's ``squeeze_or_expand_to_same_rank``."""
+    if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
+        return t[..., None], p
+    if p.ndim == t.ndim - 1 and t.shape[-1] == 1:
+        return t[..., 0], p
+    return t, p
+
+
+# How a metric's y_true shape must relate to its y_pred shape (Metric.shape_rule).
+_EXPECTED = {
+    "same": "the same shape (up to a trailing axis of size 1)",
+    "sparse": "integer labels of shape y_pred.shape[:-1] (or with a last axis of size 1)",
+    "batch": "the same batch size (first axis)",
+}
+
+
+def _shapes_fit(rule, ts, ps):
+    if rule == "same":
+        return ts == ps or ts == ps + (1,) or ts + (1,) == ps
+    if rule == "sparse":
+        return bool(ps) and (ts == ps[:-1] or ts == ps[:-1] + (1,))
+    return not ts or not ps or ts[0] == ps[0]
+
+
+def _weight_fits(ws, shape):
+    """Whether a sample_weight of shape ``ws`` broadcasts over values of ``shape`` the way
+    the metrics apply it (trailing axes of size 1 dropped, missing trailing axes added)."""
+    if ws == shape[:len(ws)]:
+        return True
+    while len(ws) > len(shape) and ws[-1] == 1:
+        ws = ws[:-1]
+    return len(ws) <= len(shape) and all(a in (1, b) for a, b in zip(ws, shape))
+
+
+def _owner(metric):
+    return f"{type(metric).__name__} metric '{metric.name}'"
+
+
+def check_weight(metric, sample_weight, shape):
+    """``sample_weight`` as an array, raising a ValueError naming ``metric`` when it cannot
+    weight values of ``shape``."""
+    w = as_array(sample_weight)
+    if not _weight_fits(w.shape, tuple(shape)):
+        raise ValueError(f"{_owner(metric)}: sample_weight of shape {w.shape} is incompatible "
+                         f"with the values of shape {tuple(shape)} it weights; expected a "
+                         f"scalar or one weight per sample (shape {tuple(shape)[:1]})")
+    return w
+
+
+def _is_real(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
+def positive_int(value, arg, owner):
+    """``value`` as an int, raising Keras-style errors unless it is a positive integer."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{owner}: `{arg}` must be a positive integer. Received: "
+                        f"{arg}={value!r} (of type {type(value).__name__})")
+    if value < 1:
+        raise ValueError(f"{owner}: `{arg}` must be a positive integer. Received: "
+                         f"{arg}={value!r}")
+    return int(value)
+
+
+def real_number(value, arg, owner, low=None, high=None, low_open=False):
+    """``value`` as a float, raising Keras-style errors unless it is a real number within
+    [low, high] (or (low, high] with ``low_open``)."""
+    if not _is_real(value):
+        raise TypeError(f"{owner}: `{arg}` must be a number. Received: {arg}={value!r} "
+                        f"(of type {type(value).__name__})")
+    value = float(value)
+    below = low is not None and (value <= low if low_open else value < low)
+    if below or (high is not None and value > high) or value != value:
+        interval = f"{'(' if low_open else '['}{low}, {high}]"
+        raise ValueError(f"{owner}: `{arg}` must be in {interval}. Received: {arg}={value!r}")
+    return value
+
+
 class Metric:
     """Base class of stateful metrics."""
 
+    # How y_true's shape must relate to y_pred's (see _EXPECTED); checked by update_state.
+    shape_rule = "same"
+
     def __init__(self, name=None, dtype=None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: `name` must be a string. Received: "
+                            f"name={name!r} (of type {type(name).__name__})")
         self.name = name or snake_case(type(self).__name__)
         self.dtype = dtype
         self.reset_state()
@@ -30,6 +117,16 @@ class Metric:
 
     def result(self):
         raise NotImplementedError
+
+    def check_shapes(self, y_true, y_pred):
+        """y_true and y_pred as arrays, raising a ValueError naming this metric and both
+        shapes when they do not fit together (a tuple comparison when they do)."""
+        t, p = as_array(y_true), as_array(y_pred)
+        if not _shapes_fit(self.shape_rule, t.shape, p.shape):
+            raise ValueError(f"{_owner(self)}: y_true and y_pred have incompatible shapes. "
+                             f"Received: y_true.shape={t.shape}, y_pred.shape={p.shape}; "
+                             f"expected {_EXPECTED[self.shape_rule]}")
+        return t, p
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Update with one batch and return the running result."""
@@ -67,6 +164,7 @@ class Mean(Metric):
             self.total += float(values.sum())
             self.count += values.size
             return
+        check_weight(self, sample_weight, values.shape)
         w = np.broadcast_to(_weights_for(sample_weight, values), values.shape)
         self.total += float((values * w).sum())
         self.count += float(w.sum())
@@ -92,12 +190,15 @@ class MeanMetricWrapper(Mean):
     """The running mean of ``fn(y_true, y_pred, **kwargs)``, a per-sample metric function."""
 
     fn = None
+    # A user's function may relate the shapes any way; the built-in metrics are stricter.
+    shape_rule = "batch"
 
     def __init__(self, name=None, dtype=None, **kwargs):
         self.kwargs = kwargs
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        self.check_shapes(y_true, y_pred)
         super().update_state(type(self).fn(y_true, y_pred, **self.kwargs), sample_weight)
 
     def __call__(self, y_true, y_pred, sample_weight=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.metrics.base import Metric, as_array
+from glassnet.metrics.base import Metric, align, as_array, check_weight, real_number
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None):
@@ -30,10 +30,12 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None):
     return counts if w is not None else counts.astype(np.int64)
 
 
-def _flat_weights(sample_weight, y):
+def _flat_weights(sample_weight, y, metric):
     if sample_weight is None:
         return np.ones(y.shape, dtype=np.float64)
-    w = as_array(sample_weight).astype(np.float64)
+    w = check_weight(metric, sample_weight, y.shape).astype(np.float64)
+    while w.ndim > y.ndim and w.shape[-1] == 1:
+        w = w[..., 0]
     while w.ndim < y.ndim:
         w = w[..., None]
     return np.broadcast_to(w, y.shape)
@@ -43,10 +45,23 @@ class _Counts(Metric):
     """True/false positives and false negatives of (y_pred > threshold) against labels."""
 
     def __init__(self, thresholds=None, class_id=None, name=None, dtype=None):
-        self.threshold = 0.5 if thresholds is None else float(thresholds)
-        if not 0 <= self.threshold <= 1:
-            raise ValueError(f"{type(self).__name__}: thresholds must be in [0, 1]. Received: "
-                             f"thresholds={thresholds}")
+        owner = type(self).__name__
+        if isinstance(thresholds, (list, tuple, np.ndarray)):
+            raise TypeError(f"{owner}: `thresholds` must be a single number in [0, 1] (lists "
+                            f"of thresholds are not supported). Received: "
+                            f"thresholds={thresholds!r}")
+        self.threshold = 0.5 if thresholds is None else \
+            real_number(thresholds, "thresholds", owner, 0.0, 1.0)
+        if class_id is not None:
+            if isinstance(class_id, (bool, np.bool_)) or \
+                    not isinstance(class_id, (int, np.integer)):
+                raise TypeError(f"{owner}: `class_id` must be None or a non-negative integer. "
+                                f"Received: class_id={class_id!r} (of type "
+                                f"{type(class_id).__name__})")
+            if class_id < 0:
+                raise ValueError(f"{owner}: `class_id` must be None or a non-negative "
+                                 f"integer. Received: class_id={class_id}")
+            class_id = int(class_id)
         self.class_id = class_id
         super().__init__(name=name, dtype=dtype)
 
@@ -54,11 +69,13 @@ class _Counts(Metric):
         self.tp = self.fp = self.fn = 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        t, p = as_array(y_true), as_array(y_pred)
-        if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
-            t = t[..., None]
-        w = _flat_weights(sample_weight, p)
+        t, p = align(*self.check_shapes(y_true, y_pred))
+        w = _flat_weights(sample_weight, p, self)
         if self.class_id is not None:
+            if p.ndim == 0 or self.class_id >= p.shape[-1]:
+                raise ValueError(f"{type(self).__name__} metric '{self.name}': class_id="
+                                 f"{self.class_id} is out of range for y_pred of shape "
+                                 f"{p.shape} ({p.shape[-1] if p.ndim else 0} classes)")
             t, p, w = t[..., self.class_id], p[..., self.class_id], w[..., self.class_id]
         actual, predicted = t > 0.5, p > self.threshold
         self.tp += float((w * (actual & predicted)).sum())
@@ -94,9 +111,11 @@ class F1Score(Metric):
     AVERAGES = (None, "micro", "macro", "weighted")
 
     def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
-        if average not in self.AVERAGES:
+        if not (average is None or (isinstance(average, str) and average in self.AVERAGES)):
             raise ValueError(f"F1Score: average must be one of {self.AVERAGES}. Received: "
                              f"average={average!r}")
+        if threshold is not None:
+            threshold = real_number(threshold, "threshold", "F1Score", 0.0, 1.0, low_open=True)
         self.average, self.threshold = average, threshold
         super().__init__(name=name, dtype=dtype)
 
@@ -106,14 +125,15 @@ class F1Score(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         t, p = as_array(y_true), as_array(y_pred).astype(np.float64)
         if p.ndim != 2 or t.shape != p.shape:
-            raise ValueError(f"F1Score: expected y_true and y_pred of one shape (batch, "
-                             f"classes); received {t.shape} and {p.shape}")
+            raise ValueError(f"F1Score metric '{self.name}': expected y_true and y_pred of one "
+                             f"shape (batch, classes). Received: y_true.shape={t.shape}, "
+                             f"y_pred.shape={p.shape}")
         if self.threshold is None:
             predicted = p == p.max(axis=-1, keepdims=True)
         else:
             predicted = p > self.threshold
         actual = t > 0.5
-        w = _flat_weights(sample_weight, p)
+        w = _flat_weights(sample_weight, p, self)
         counts = [(w * (actual & predicted)).sum(0), (w * (~actual & predicted)).sum(0),
                   (w * (actual & ~predicted)).sum(0)]
         if self.tp is None:
@@ -152,12 +172,23 @@ class AUC(Metric):
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name="auc", dtype=None, from_logits=False):
+        if isinstance(num_thresholds, (bool, np.bool_)) or \
+                not isinstance(num_thresholds, (int, np.integer)):
+            raise TypeError(f"AUC: `num_thresholds` must be an integer > 1. Received: "
+                            f"num_thresholds={num_thresholds!r} (of type "
+                            f"{type(num_thresholds).__name__})")
         if num_thresholds <= 1:
-            raise ValueError(f"AUC: num_thresholds must be > 1. Received: {num_thresholds}")
-        if curve.upper() != "ROC":
+            raise ValueError(f"AUC: `num_thresholds` must be > 1. Received: "
+                             f"num_thresholds={num_thresholds}")
+        num_thresholds = int(num_thresholds)
+        if not isinstance(curve, str) or curve.upper() != "ROC":
             raise ValueError(f"AUC: only curve='ROC' is supported. Received: curve={curve!r}")
         if summation_method != "interpolation":
-            raise ValueError("AUC: only summation_method='interpolation' is supported")
+            raise ValueError(f"AUC: only summation_method='interpolation' is supported. "
+                             f"Received: summation_method={summation_method!r}")
+        if not isinstance(from_logits, (bool, np.bool_)):
+            raise TypeError(f"AUC: `from_logits` must be a boolean. Received: "
+                            f"from_logits={from_logits!r}")
         self.num_thresholds, self.curve, self.from_logits = num_thresholds, "ROC", from_logits
         self.summation_method = summation_method
         eps = 1e-7
@@ -170,12 +201,11 @@ class AUC(Metric):
         self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        t, p = as_array(y_true), as_array(y_pred).astype(np.float64)
-        if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
-            t = t[..., None]
+        t, p = self.check_shapes(y_true, y_pred)
+        t, p = align(t, p.astype(np.float64))
         if self.from_logits:
             p = 1 / (1 + np.exp(-p))
-        w = _flat_weights(sample_weight, p).ravel()
+        w = _flat_weights(sample_weight, p, self).ravel()
         actual, p = t.ravel() > 0.5, p.ravel()
         # bucket b = number of thresholds below the score: the score counts as positive at
         # thresholds 0..b-1, so the positives at threshold j are the scores in buckets > j.

@@ -6,13 +6,11 @@ import math
 
 import numpy as np
 
-from glassnet.metrics.base import Mean, MeanMetricWrapper, Metric, as_array
+from glassnet.metrics.base import Mean, MeanMetricWrapper, Metric, align, as_array, check_weight
 
 
 def _pair(y_true, y_pred):
-    t, p = as_array(y_true).astype(np.float64), as_array(y_pred).astype(np.float64)
-    if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
-        t = t[..., None]
+    t, p = align(as_array(y_true).astype(np.float64), as_array(y_pred).astype(np.float64))
     if t.shape != p.shape:
         raise ValueError(f"expected y_true and y_pred of one shape; received {t.shape} and "
                          f"{p.shape}")
@@ -33,17 +31,20 @@ def mean_absolute_error(y_true, y_pred):
 
 class MeanSquaredError(MeanMetricWrapper):
     fn = staticmethod(mean_squared_error)
+    shape_rule = "same"
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
     fn = staticmethod(mean_absolute_error)
+    shape_rule = "same"
 
 
 class RootMeanSquaredError(Mean):
     """sqrt of the mean squared error over everything seen."""
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(mean_squared_error(y_true, y_pred), sample_weight)
+        t, p = self.check_shapes(y_true, y_pred)
+        super().update_state(mean_squared_error(t, p), sample_weight)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         self.update_state(y_true, y_pred, sample_weight)
@@ -59,8 +60,21 @@ class R2Score(Metric):
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score",
                  dtype=None):
-        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
-            raise ValueError(f"R2Score: invalid class_aggregation {class_aggregation!r}")
+        allowed = (None, "uniform_average", "variance_weighted_average")
+        if not (class_aggregation is None or
+                (isinstance(class_aggregation, str) and class_aggregation in allowed)):
+            raise ValueError(f"R2Score: invalid value for argument `class_aggregation`. "
+                             f"Expected one of {allowed}. Received: "
+                             f"class_aggregation={class_aggregation!r}")
+        if isinstance(num_regressors, (bool, np.bool_)) or \
+                not isinstance(num_regressors, (int, np.integer)):
+            raise TypeError(f"R2Score: `num_regressors` must be a non-negative integer. "
+                            f"Received: num_regressors={num_regressors!r} (of type "
+                            f"{type(num_regressors).__name__})")
+        if num_regressors < 0:
+            raise ValueError(f"R2Score: `num_regressors` must be a non-negative integer. "
+                             f"Received: num_regressors={num_regressors}")
+        num_regressors = int(num_regressors)
         self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
         super().__init__(name=name, dtype=dtype)
 
@@ -68,11 +82,15 @@ class R2Score(Metric):
         self.n = self.sum = self.sum_sq = self.res = None
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        t, p = _pair(y_true, y_pred)
+        t, p = self.check_shapes(y_true, y_pred)
+        t, p = _pair(t, p)
+        if t.ndim == 0:
+            raise ValueError(f"R2Score metric '{self.name}': expected y_true and y_pred with a "
+                             f"batch axis; received scalars")
         t = t.reshape(len(t), -1)
         p = p.reshape(len(p), -1)
         w = np.ones((len(t), 1)) if sample_weight is None else \
-            as_array(sample_weight).astype(np.float64).reshape(-1, 1)
+            check_weight(self, sample_weight, (len(t),)).astype(np.float64).reshape(-1, 1)
         stats = [np.broadcast_to(w, t.shape).sum(0), (w * t).sum(0), (w * t * t).sum(0),
                  (w * (t - p) ** 2).sum(0)]
         if self.n is None:

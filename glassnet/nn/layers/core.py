@@ -196,7 +196,7 @@ class Flatten(Layer):
         if self.data_format == "channels_first" and inputs.ndim > 2:
             # Keras flattens channels-first data in channels-last order.
             inputs = ops.transpose(inputs, (0, *range(2, inputs.ndim), 1))
-        return ops.reshape(inputs, (inputs.shape[0], -1))
+        return ops.reshape(inputs, (inputs.shape[0], math.prod(inputs.shape[1:])))
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def warn(message, category=UserWarning):
+    """``warnings.warn`` attributed to the first frame outside glassnet: the user's
+    ``fit``/``evaluate`` call, not the callback machinery."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR + os.sep):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level if frame is not None else 2)
+
 
 class Callback:
     """Override any hook; ``self.model`` is the model being trained, ``self.params`` holds

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import csv
 import os
-import warnings
 
 import numpy as np
 
-from glassnet.train.callbacks.base import Callback
+from glassnet.train.callbacks.base import Callback, warn
 from glassnet.train.callbacks.training import _monitor_op
+
+
+class FilepathKeyError(KeyError):
+    """A KeyError (as Keras raises) whose message prints as written, not quoted."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
 
 
 class ModelCheckpoint(Callback):
@@ -31,29 +37,45 @@ class ModelCheckpoint(Callback):
                              f"end in .weights.npz (or .weights.h5). Received: {filepath}")
         if not save_weights_only and not filepath.endswith(".keras"):
             raise ValueError(f"ModelCheckpoint: the filepath must end in .keras (or use "
-                             f"save_weights_only=True with .weights.npz). Received: {filepath}")
+                             f"save_weights_only=True with .weights.npz or .weights.h5). "
+                             f"Received: {filepath}")
         self.filepath, self.monitor, self.verbose = filepath, monitor, verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
         self.mode = _monitor_op(mode, monitor, "ModelCheckpoint")
-        self.best = initial_value_threshold
+        # Keras starts from +inf (-inf for mode "max"), so the first epoch always improves.
+        self.best = initial_value_threshold if initial_value_threshold is not None else \
+            (-np.inf if self.mode == "max" else np.inf)
+
+    def _file_path(self, epoch, logs):
+        try:
+            return self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as e:
+            raise FilepathKeyError(f"ModelCheckpoint: Failed to format this callback filepath: "
+                           f"\"{self.filepath}\". Reason: the key {e} is not in the "
+                                   f"logs; available keys: {['epoch', *sorted(logs)]}") from None
+        except (IndexError, ValueError, TypeError, AttributeError) as e:
+            raise ValueError(f"ModelCheckpoint: Failed to format this callback filepath: "
+                             f"\"{self.filepath}\". Reason: {type(e).__name__}: {e} "
+                             f"(available keys: {['epoch', *sorted(logs)]})") from None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        path = self._file_path(epoch, logs)
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                warnings.warn(f"ModelCheckpoint: can save best model only with "
-                              f"'{self.monitor}' available; available: {sorted(logs)}",
-                              stacklevel=2)
+                warn(f"ModelCheckpoint: can save best model only with '{self.monitor}' "
+                     f"available; available: {sorted(logs)}")
                 return
-            better = self.best is None or (current > self.best if self.mode == "max"
-                                           else current < self.best)
+            better = current > self.best if self.mode == "max" else current < self.best
             if not better:
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
+                          f"{self.best:.5f}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to "
-                      f"{current}, saving model to {path}")
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                      f"{current:.5f}, saving model to {path}")
             self.best = current
         if self.save_weights_only:
             self.model.save_weights(path)

@@ -4,11 +4,10 @@ TerminateOnNaN."""
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from glassnet.train.callbacks.base import Callback
+from glassnet.train.callbacks.base import Callback, warn
 
 
 def _monitor_op(mode, monitor, cls):
@@ -55,8 +54,8 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)
         if current is None:
-            warnings.warn(f"EarlyStopping: the monitored quantity '{self.monitor}' is not "
-                          f"available; available: {sorted(logs or {})}", stacklevel=2)
+            warn(f"EarlyStopping: the monitored quantity '{self.monitor}' is not available; "
+                 f"available: {sorted(logs or {})}")
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
@@ -98,7 +97,15 @@ class LearningRateScheduler(Callback):
             new = self.schedule(epoch, lr)
         except TypeError:
             new = self.schedule(epoch)
-        new = float(new)
+        returned = new
+        try:
+            if isinstance(new, (str, bytes, bool, np.bool_)):
+                raise TypeError
+            new = float(new)
+        except (TypeError, ValueError):
+            raise TypeError(f"LearningRateScheduler: the schedule returned {returned!r} (of "
+                            f"type {type(returned).__name__}) for epoch {epoch}; it must "
+                            f"return a float learning rate") from None
         if not math.isfinite(new) or new <= 0:
             raise ValueError(f"LearningRateScheduler: the schedule returned {new} for epoch "
                              f"{epoch}; a learning rate must be a positive number")
@@ -135,8 +142,8 @@ class ReduceLROnPlateau(Callback):
         logs["learning_rate"] = self.model.optimizer.learning_rate
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(f"ReduceLROnPlateau: the monitored quantity '{self.monitor}' is not "
-                          f"available; available: {sorted(logs)}", stacklevel=2)
+            warn(f"ReduceLROnPlateau: the monitored quantity '{self.monitor}' is not "
+                 f"available; available: {sorted(logs)}")
             return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1

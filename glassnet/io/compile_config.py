@@ -18,10 +18,21 @@ def is_serialized_object(value):
             and isinstance(value["class_name"], str))
 
 
-def _function_ref(fn, module):
-    name = getattr(fn, "__name__", None) or type(fn).__name__
-    if getattr(module, name, None) is fn:
+def _function_ref(fn, module, kind):
+    name = getattr(fn, "__name__", None)
+    if isinstance(name, str) and getattr(module, name, None) is fn:
         return name  # a glassnet function: its name is what compile understands
+    if not (isinstance(name, str) and name.isidentifier()):
+        code = getattr(fn, "__code__", None)
+        at = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code else ""
+        what = ("a lambda" if name == "<lambda>" else
+                f"a callable {type(fn).__name__} object with no function name")
+        raise TypeError(
+            f"cannot save the model: it was compiled with the {kind} {fn!r}{at}, which is "
+            f"{what}; a model file names its {kind} functions, and this one cannot be found "
+            f"by a name when loading. Define it with def (def my_{kind}(y_true, y_pred): ...), "
+            f"compile with it, and pass it back when loading: load_model(path, "
+            f"custom_objects={{'my_{kind}': my_{kind}}})")
     return {"class_name": FUNCTION, "config": name}
 
 
@@ -35,11 +46,11 @@ def serialize_loss(loss):
     if isinstance(loss, type) and issubclass(loss, losses.Loss):
         loss = loss()
     if isinstance(loss, losses.LossFunctionWrapper) and type(loss).__name__ == "FunctionLoss":
-        return _function_ref(type(loss).fn, losses)
+        return _function_ref(type(loss).fn, losses, "loss")
     if isinstance(loss, losses.Loss):
         return {"class_name": type(loss).__name__, "config": loss.get_config()}
     if callable(loss):
-        return _function_ref(loss, losses)
+        return _function_ref(loss, losses, "loss")
     return loss
 
 
@@ -53,11 +64,11 @@ def serialize_metrics(spec):
     if isinstance(spec, type) and issubclass(spec, metrics.Metric):
         spec = spec()
     if isinstance(spec, metrics.MeanMetricWrapper) and type(spec).__name__ == "FunctionMetric":
-        return _function_ref(type(spec).fn, metrics)
+        return _function_ref(type(spec).fn, metrics, "metric")
     if isinstance(spec, metrics.Metric):
         return {"class_name": type(spec).__name__, "config": spec.get_config()}
     if callable(spec):
-        return _function_ref(spec, metrics)
+        return _function_ref(spec, metrics, "metric")
     return spec
 
 

@@ -7,6 +7,8 @@ KeyError or TypeError.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from glassnet.io.registry import resolve
@@ -48,11 +50,71 @@ def model_to_config(model):
                 "config": {"name": model.name, "trainable": model.trainable,
                            "layers": [layer_to_config(layer) for layer in model._sublayers()]}}
     if model._graph is None:
-        config = layer_to_config(model)
-        config["build_input_shape"] = _jsonable(getattr(model, "_build_input_shape", None),
-                                                "the input shape")
-        return config
+        return _subclassed_config(model)
     return {"class_name": "Functional", "config": _functional_config(model)}
+
+
+def _init_arguments(cls):
+    """The named arguments of ``cls.__init__`` and whether it takes ``**kwargs``."""
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    named = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return named, any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+def _subclassed_config(model):
+    """A subclassed Model as Keras saves one: its class name and ``get_config()`` (which
+    ``from_config`` passes back to ``__init__``), and the input shapes it was built for.
+
+    ``Model.get_config`` (not overridden) gives ``name`` and ``trainable``; as in Keras, those
+    an ``__init__`` does not accept are left out (an ``__init__`` taking no arguments gets an
+    empty config), and an ``__init__`` argument the config would not give back is refused
+    here, when saving, rather than silently defaulted when loading."""
+    from glassnet.train import Model
+
+    cls = type(model)
+    where = f"the subclassed model '{model.name}' ({cls.__name__})"
+    config = model.get_config()
+    if not isinstance(config, dict):
+        raise TypeError(f"cannot save {where}: get_config() returned {config!r}, not a dict")
+    if getattr(cls.get_config, "__func__", cls.get_config) is Model.get_config:
+        named, takes_kwargs = _init_arguments(cls)
+        names = {p.name for p in named}
+        if not takes_kwargs:
+            config = {k: v for k, v in config.items() if k in names}
+        unsaved = [p.name for p in named if p.name not in config]
+        if unsaved:
+            raise TypeError(
+                f"cannot save {where}: its __init__ takes {', '.join(map(repr, unsaved))}, "
+                f"which get_config() does not return, so loading could not rebuild it as it "
+                f"was made. Override get_config() to return them (e.g. "
+                f"{{**super().get_config(), {unsaved[0]!r}: self.{unsaved[0]}}}), as Keras "
+                f"requires")
+    # The name beside the config: one the config leaves out is given back when loading
+    # (a functional model containing this one refers to it by name).
+    out = {"class_name": cls.__name__, "name": model.name, "config": _jsonable(config, where)}
+    shape = getattr(model, "_build_input_shape", None)
+    if shape is not None:
+        out["build_input_shape"] = _jsonable(shape, "the input shape")
+    out["sublayer_build_shapes"] = _sublayer_build_shapes(model)
+    return out
+
+
+def _sublayer_build_shapes(model):
+    """[[path, shape], ...]: each built sub-layer (by its index at each level of
+    ``_sublayers()``) with the input shape it was built for; the layers inside one that has
+    a shape are built by building it."""
+    found = []
+
+    def walk(layer, path):
+        for i, sub in enumerate(layer._sublayers()):
+            shape = getattr(sub, "_build_input_shape", None)
+            if sub.built and shape is not None:
+                found.append([path + [i], _jsonable(shape, f"the input shape of '{sub.name}'")])
+            else:
+                walk(sub, path + [i])
+
+    walk(model, [])
+    return found
 
 
 def _functional_config(model):
@@ -190,10 +252,47 @@ def model_from_config(config, custom_objects=None):
     except TypeError as err:
         raise ValueError(f"config.json: the layer '{inner.get('name', class_name)}' "
                          f"({class_name}) cannot be made from its config ({err})") from None
+    name = config.get("name")
+    if "sublayer_build_shapes" in config and "name" not in inner and isinstance(name, str):
+        model.name = name
     shape = config.get("build_input_shape")
     if shape:
-        if not _is_shape(shape):
-            raise ValueError(f"config.json: the build_input_shape of '{class_name}' is "
-                             f"{shape!r}; expected a list of sizes")
-        model._build_for(tuple(shape))
+        model._build_for(_shape(shape, f"the build_input_shape of '{class_name}'"))
+    if "sublayer_build_shapes" in config:
+        _build_sublayers(model, config["sublayer_build_shapes"], class_name)
     return model
+
+
+def _shape(value, where):
+    """A shape from JSON, as ``build`` receives it: a tuple, or a list of tuples."""
+    if not _is_shape(value):
+        raise ValueError(f"config.json: {where} is {value!r}; expected a list of sizes")
+    if any(isinstance(n, list) for n in value):
+        if not all(isinstance(n, list) for n in value):
+            raise ValueError(f"config.json: {where} is {value!r}; expected a list of sizes")
+        return [tuple(n) for n in value]
+    return tuple(value)
+
+
+def _build_sublayers(model, entries, class_name):
+    """Build a subclassed model's sub-layers for the shapes they were saved with (weights are
+    budgeted by ``weight_budget`` as any layer's)."""
+    where = f"the sublayer_build_shapes of '{class_name}'"
+    if not isinstance(entries, list):
+        raise ValueError(f"config.json: {where} is {entries!r}; expected a list")
+    for entry in entries:
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list)
+                and entry[0] and all(type(i) is int and i >= 0 for i in entry[0])):
+            raise ValueError(f"config.json: {where} holds {entry!r}; expected "
+                             f"[[index, ...], shape]")
+        path, shape = entry
+        layer = model
+        for i in path:
+            subs = layer._sublayers()
+            if i >= len(subs):
+                raise ValueError(f"config.json: {where} names the sub-layer {path}, which "
+                                 f"{class_name} (as its __init__ makes it) does not have")
+            layer = subs[i]
+        if not layer.built:
+            layer._build_for(_shape(shape, f"{where}: the shape of {path}"))
+    model.built = True

@@ -22,6 +22,7 @@ import numpy as np
 
 from glassnet.io import archive as _archive
 from glassnet.io.archive import (
+    MemberStream,
     NpzReader,
     check_members,
     open_regular_file,
@@ -114,9 +115,19 @@ def _load_npz_weights(model, reader):
         p.assign(a.astype(p.data.dtype, copy=False))
 
 
+def _path(filepath, caller):
+    """``filepath`` as a str, or a TypeError naming what was received."""
+    try:
+        path = os.fspath(filepath)
+    except TypeError:
+        raise TypeError(f"{caller}: filepath must be a path (a str or os.PathLike); received "
+                        f"{filepath!r} of type {type(filepath).__name__}") from None
+    return os.fsdecode(path)
+
+
 def save_weights(model, filepath):
     """The weights, in ``model.weights`` order, to a ``.weights.npz`` file (atomically)."""
-    filepath = os.fspath(filepath)
+    filepath = _path(filepath, "save_weights")
     if filepath.endswith(".weights.h5"):
         from glassnet.io.h5 import save_weights_h5
 
@@ -131,7 +142,7 @@ def save_weights(model, filepath):
 def load_weights(model, filepath):
     """Read weights saved by ``save_weights`` into ``model``: shapes and dtypes must be the
     model's; a NaN or infinity is warned about, naming the weight."""
-    filepath = os.fspath(filepath)
+    filepath = _path(filepath, "load_weights")
     if filepath.endswith(".weights.h5"):
         from glassnet.io.h5 import load_arrays_h5
 
@@ -142,12 +153,11 @@ def load_weights(model, filepath):
         if size > _archive.MAX_TOTAL_BYTES:
             raise UnsafeFileError(f"{filepath} is {size} bytes, over the "
                                   f"{_archive.MAX_TOTAL_BYTES}-byte limit; refused")
-        data = f.read(size)
-    reader = NpzReader(data, filepath, "the weights")
-    try:
-        _load_npz_weights(model, reader)
-    finally:
-        reader.close()
+        reader = NpzReader(f, filepath, "the weights")  # read in place, one array at a time
+        try:
+            _load_npz_weights(model, reader)
+        finally:
+            reader.close()
 
 
 # -- whole models --------------------------------------------------------------------------
@@ -155,7 +165,7 @@ def load_weights(model, filepath):
 def save_model(model, filepath):
     """The whole model (architecture, weights, compile settings, optimizer state, the
     shuffling generator) to a ``.keras`` zip, atomically."""
-    filepath = os.fspath(filepath)
+    filepath = _path(filepath, "save")
     if not filepath.endswith(".keras"):
         raise ValueError(f"save: the filename must end in .keras. Received: {filepath}")
     from glassnet import __version__
@@ -188,7 +198,7 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
     Loading draws no random numbers: the layers are built and their initial values replaced,
     with the random generator's state restored afterwards.
     """
-    filepath = os.fspath(filepath)
+    filepath = _path(filepath, "load_model")
     with open_regular_file(filepath) as f:
         archive = open_zip(f, filepath, "the file")
         with archive:
@@ -209,13 +219,11 @@ def _load_from_archive(archive, filepath, custom_objects, compile):  # noqa: A00
                                           limit=MAX_METADATA_BYTES), filepath, "metadata.json")
         if not isinstance(metadata, dict):
             raise UnsafeFileError(f"{filepath}: metadata.json is not a JSON object; refused")
-    weights = NpzReader(read_member(archive, infos[WEIGHTS_NAME], filepath), filepath,
-                        WEIGHTS_NAME)
+    weights = _member_npz(archive, infos[WEIGHTS_NAME], filepath, WEIGHTS_NAME)
     optimizer = None
-    if OPTIMIZER_NAME in infos:
-        optimizer = NpzReader(read_member(archive, infos[OPTIMIZER_NAME], filepath), filepath,
-                              OPTIMIZER_NAME)
     try:
+        if OPTIMIZER_NAME in infos:
+            optimizer = _member_npz(archive, infos[OPTIMIZER_NAME], filepath, OPTIMIZER_NAME)
         keys = _weight_keys(weights)
         model = _build(config, custom_objects, weights.total_elements, len(keys), filepath)
         _load_npz_weights(model, weights)
@@ -234,6 +242,23 @@ def _load_from_archive(archive, filepath, custom_objects, compile):  # noqa: A00
         if optimizer is not None:
             optimizer.close()
     return model
+
+
+IN_MEMORY_BYTES = 64 << 20  # a member up to this size is read whole (one decompression)
+
+
+def _member_npz(archive, info, filepath, name):
+    """The .npz in a member: read whole when small, streamed otherwise (a deflated member may
+    declare gigabytes; it is never held in memory); either way its arrays' headers are
+    checked before any of their data is read."""
+    if info.file_size <= IN_MEMORY_BYTES:
+        return NpzReader(read_member(archive, info, filepath), filepath, name)
+    stream = MemberStream(archive, info, filepath)
+    try:
+        return NpzReader(stream, filepath, name)
+    except BaseException:
+        stream.close()
+        raise
 
 
 def _compile(model, cc, custom_objects, filepath):

@@ -15,11 +15,11 @@ import re
 import stat
 import struct
 import zipfile
-import zlib
 
 import numpy as np
 
-from glassnet.io.errors import UnsafeFileError
+from glassnet.io.errors import READ_ERRORS, UnsafeFileError
+from glassnet.io.member_stream import MemberStream
 
 # Limits on what a file may declare. Weights may legitimately compress by 1000x (a layer
 # initialised with zeros), so sizes are bounded in total, not by compression ratio.
@@ -32,8 +32,6 @@ MAX_NPY_HEADER = 10_000  # NumPy's own limit for a header read without trust
 MAX_NDIM = 32
 
 SUPPORTED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-_READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError,
-                RuntimeError, ValueError, struct.error)
 
 
 # -- opening -------------------------------------------------------------------------------
@@ -93,7 +91,7 @@ def open_zip(fileobj, source, what="the file", max_entries=16):
     precheck_zip(fileobj, source, what, max_entries)
     try:
         return zipfile.ZipFile(fileobj)
-    except _READ_ERRORS as err:
+    except READ_ERRORS as err:
         raise UnsafeFileError(f"{source}: {what} is not a valid zip archive, or is damaged or "
                               f"truncated ({err})") from None
 
@@ -142,7 +140,7 @@ def read_member(archive, info, source, where="", limit=None):
             extra = f.read(1)
             if not extra:
                 f.read()  # reaching the end is what makes zipfile check the CRC
-    except _READ_ERRORS as err:
+    except READ_ERRORS as err:
         raise UnsafeFileError(f"{label} is damaged or truncated ({err}); refused") from None
     if extra:
         raise UnsafeFileError(f"{label} holds more than the {info.file_size} bytes it "
@@ -270,7 +268,7 @@ class NpzReader:
             try:
                 with self._zip.open(info) as f:
                     head = f.read(min(info.file_size, MAX_NPY_HEADER + 12))
-            except _READ_ERRORS as err:
+            except READ_ERRORS as err:
                 raise UnsafeFileError(f"{label} is damaged or truncated ({err}); "
                                       f"refused") from None
             header = parse_npy_header(head, label)
@@ -296,113 +294,3 @@ class NpzReader:
         self._zip.close()
         if isinstance(self._stream, MemberStream):
             self._stream.close()
-
-
-class MemberStream:
-    """A zip member as a seekable, read-only binary file, never held in memory whole.
-
-    On construction the member is read through once in chunks, which checks its CRC and its
-    declared size (a member that lies about either is refused) and keeps its last
-    ``TAIL_BYTES`` (where an archive nested in it keeps its directory). Afterwards a stored
-    member is read in place in the file; a deflated one from the cached tail or by
-    decompressing again from the start up to the bytes asked for (zipfile's seek), so memory
-    stays bounded by the largest read, whatever the member declares.
-    """
-
-    CHUNK = 1 << 20
-    TAIL_BYTES = 4 << 20
-
-    def __init__(self, archive, info, source, where=""):
-        self.label = f"{source}: {where}member '{info.filename}'"
-        self.size = info.file_size
-        self._pos = 0
-        self._closed = False
-        self._ext = None
-        self._raw = None
-        try:
-            self._ext = archive.open(info)
-            tail, length = collections.deque(), 0
-            total = 0
-            while True:
-                chunk = self._ext.read(self.CHUNK)
-                if not chunk:
-                    break
-                total += len(chunk)
-                tail.append(chunk)
-                length += len(chunk)
-                while length - len(tail[0]) >= self.TAIL_BYTES:
-                    length -= len(tail.popleft())
-        except _READ_ERRORS as err:
-            self.close()
-            raise UnsafeFileError(f"{self.label} is damaged or truncated ({err}); "
-                                  f"refused") from None
-        if total != self.size:
-            self.close()
-            raise UnsafeFileError(f"{self.label} holds {total} bytes but declares "
-                                  f"{self.size}; refused")
-        joined = b"".join(tail)
-        self._tail_start = self.size - len(joined)
-        self._tail = joined
-        if info.compress_type == zipfile.ZIP_STORED:
-            self._raw = (archive.fp, self._stored_data_offset(archive.fp, info))
-            self._ext.close()
-            self._ext = None
-
-    def _stored_data_offset(self, fp, info):
-        fp.seek(info.header_offset)
-        header = fp.read(zipfile.sizeFileHeader)
-        if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
-            self.close()
-            raise UnsafeFileError(f"{self.label} has a damaged local header; refused")
-        fields = struct.unpack(zipfile.structFileHeader, header)
-        return (info.header_offset + zipfile.sizeFileHeader
-                + fields[zipfile._FH_FILENAME_LENGTH] + fields[zipfile._FH_EXTRA_FIELD_LENGTH])
-
-    # the file interface zipfile uses
-    def seekable(self):
-        return True
-
-    def readable(self):
-        return True
-
-    def tell(self):
-        return self._pos
-
-    def seek(self, offset, whence=os.SEEK_SET):
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self.size}[whence]
-        self._pos = max(0, min(self.size, base + offset))
-        return self._pos
-
-    def read(self, n=-1):
-        if self._closed:
-            raise ValueError(f"{self.label}: read from a closed stream")
-        if n is None or n < 0:
-            n = self.size - self._pos
-        n = max(0, min(n, self.size - self._pos))
-        start = self._pos
-        if n == 0:
-            return b""
-        if start >= self._tail_start:
-            data = self._tail[start - self._tail_start:start - self._tail_start + n]
-        elif self._raw is not None:
-            fp, offset = self._raw
-            fp.seek(offset + start)
-            data = fp.read(n)
-        else:
-            self._ext.seek(start)
-            data = self._ext.read(n)
-        if len(data) != n:
-            raise UnsafeFileError(f"{self.label} changed while it was read; refused")
-        self._pos = start + n
-        return data
-
-    def close(self):
-        self._closed = True
-        if self._ext is not None:
-            self._ext.close()
-            self._ext = None
-        self._tail = b""
-
-    @property
-    def closed(self):
-        return self._closed

@@ -22,7 +22,6 @@ import numpy as np
 
 from glassnet.io import archive as _archive
 from glassnet.io.archive import (
-    MemberStream,
     NpzReader,
     check_members,
     open_regular_file,
@@ -33,6 +32,7 @@ from glassnet.io.archive import (
 from glassnet.io.atomic import atomic_write
 from glassnet.io.compile_config import compile_config, compile_from_config
 from glassnet.io.errors import UnsafeFileError
+from glassnet.io.member_stream import MemberStream
 from glassnet.io.model_config import (
     _jsonable,
     layer_from_config,

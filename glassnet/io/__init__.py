@@ -1,6 +1,6 @@
 """Safe saving and loading of models and weights."""
 
-from glassnet.io.atomic import atomic_write
+from glassnet.files import atomic_write
 from glassnet.io.errors import UnsafeFileError
 from glassnet.io.onnx_export import export_onnx
 from glassnet.io.saving import (

@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 
+from glassnet.files import atomic_write
 from glassnet.io import archive
 from glassnet.io.archive import open_regular_file
-from glassnet.io.atomic import atomic_write
 from glassnet.io.errors import UnsafeFileError
 
 _NAME = re.compile(r"[0-9]{5,9}\Z")

@@ -250,7 +250,7 @@ def export_onnx(model, path, opset=17):
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="glassnet")
     onnx.checker.check_model(proto)
-    from glassnet.io.atomic import atomic_write
+    from glassnet.files import atomic_write
 
     with atomic_write(os.fspath(path)) as f:
         f.write(proto.SerializeToString())

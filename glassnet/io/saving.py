@@ -20,6 +20,7 @@ import zipfile
 
 import numpy as np
 
+from glassnet.files import atomic_write
 from glassnet.io import archive as _archive
 from glassnet.io.archive import (
     NpzReader,
@@ -29,7 +30,6 @@ from glassnet.io.archive import (
     parse_json,
     read_member,
 )
-from glassnet.io.atomic import atomic_write
 from glassnet.io.compile_config import compile_config, compile_from_config
 from glassnet.io.errors import UnsafeFileError
 from glassnet.io.member_stream import MemberStream

@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
+
+from glassnet.files import atomic_write
 
 IMAGE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "gif", "dot")
 TEXT_FORMATS = ("mmd", "md")
 
 
 def _write(path, data):
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".plot_model-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` all at once (``files.atomic_write``: a temporary file renamed
+    into place, with the permissions a new file gets)."""
+    with atomic_write(path) as f:
+        f.write(data)
 
 
 def _activation_name(layer):

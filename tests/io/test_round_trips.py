@@ -168,7 +168,7 @@ def test_temporaries_left_by_sigkill_go_on_the_next_save(tmp_path):
     code = r"""
 import os, signal, sys
 from glassnet import keras
-from glassnet.io import atomic
+from glassnet import files as atomic
 model = keras.Sequential([keras.layers.Dense(3, input_shape=(5,))])
 real = atomic.os.replace
 def die(*args):

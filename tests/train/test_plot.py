@@ -85,3 +85,18 @@ def test_bad_arguments():
         keras.utils.plot_model(model, rankdir="XY")
     with pytest.raises(TypeError, match="unexpected arguments"):
         keras.utils.plot_model(model, show_colors=True)
+
+
+def test_plot_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    from glassnet import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    old = os.umask(0o022)
+    try:
+        keras.utils.plot_model(model, to_file=str(tmp_path / "m.mmd"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "m.mmd").st_mode) == 0o644

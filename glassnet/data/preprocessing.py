@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet import backend
+from glassnet import backend, checks
 
 
 class Standardizer:
@@ -185,13 +185,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if padding not in ("pre", "post") or truncating not in ("pre", "post"):
         raise ValueError(f"pad_sequences: padding and truncating must be 'pre' or 'post'. "
                          f"Received: padding={padding!r}, truncating={truncating!r}")
-    if maxlen is not None:
-        if isinstance(maxlen, (bool, np.bool_)) or not isinstance(maxlen, (int, np.integer)):
-            raise TypeError(f"pad_sequences: `maxlen` must be None or a non-negative integer. "
-                            f"Received: maxlen={maxlen!r} (of type {type(maxlen).__name__})")
-        if maxlen < 0:
-            raise ValueError(f"pad_sequences: `maxlen` must be None or a non-negative integer. "
-                             f"Received: maxlen={maxlen}")
+    maxlen = checks.integer(maxlen, "maxlen", "pad_sequences", 0, allow_none=True)
     if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__iter__"):
         raise ValueError(f"pad_sequences: `sequences` must be a list of sequences. Received: "
                          f"{type(sequences).__name__}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import checks
+
 
 def _numeric_array(x, arg, owner):
     """``x`` as a numeric NumPy array, raising a ValueError naming ``arg`` for ragged or
@@ -43,15 +45,7 @@ def to_categorical(y, num_classes=None, dtype="float32"):
                              "pass num_classes")
         n = int(y.max()) + 1
     else:
-        if isinstance(num_classes, (bool, np.bool_)) or \
-                not isinstance(num_classes, (int, np.integer)):
-            raise TypeError(f"to_categorical: `num_classes` must be a positive integer or "
-                            f"None. Received: num_classes={num_classes!r} (of type "
-                            f"{type(num_classes).__name__})")
-        if num_classes < 1:
-            raise ValueError(f"to_categorical: `num_classes` must be a positive integer or "
-                             f"None. Received: num_classes={num_classes}")
-        n = int(num_classes)
+        n = checks.integer(num_classes, "num_classes", "to_categorical", 1)
     if y.size and y.max() >= n:
         raise ValueError(f"to_categorical: label {y.max()} is out of range for "
                          f"num_classes={n} (labels must be in [0, {n}))")

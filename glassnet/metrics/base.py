@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import checks
 from glassnet.autograd.tensor import Tensor
 from glassnet.naming import snake_case
 
@@ -72,13 +73,7 @@ def _is_real(value):
 
 def positive_int(value, arg, owner):
     """``value`` as an int, raising Keras-style errors unless it is a positive integer."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{owner}: `{arg}` must be a positive integer. Received: "
-                        f"{arg}={value!r} (of type {type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{owner}: `{arg}` must be a positive integer. Received: "
-                         f"{arg}={value!r}")
-    return int(value)
+    return checks.integer(value, arg, owner, 1)
 
 
 def real_number(value, arg, owner, low=None, high=None, low_open=False):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import checks
 from glassnet.metrics.base import Metric, align, as_array, check_weight, real_number
 
 
@@ -52,17 +53,7 @@ class _Counts(Metric):
                             f"thresholds={thresholds!r}")
         self.threshold = 0.5 if thresholds is None else \
             real_number(thresholds, "thresholds", owner, 0.0, 1.0)
-        if class_id is not None:
-            if isinstance(class_id, (bool, np.bool_)) or \
-                    not isinstance(class_id, (int, np.integer)):
-                raise TypeError(f"{owner}: `class_id` must be None or a non-negative integer. "
-                                f"Received: class_id={class_id!r} (of type "
-                                f"{type(class_id).__name__})")
-            if class_id < 0:
-                raise ValueError(f"{owner}: `class_id` must be None or a non-negative "
-                                 f"integer. Received: class_id={class_id}")
-            class_id = int(class_id)
-        self.class_id = class_id
+        self.class_id = checks.integer(class_id, "class_id", owner, 0, allow_none=True)
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from glassnet import checks
 from glassnet.metrics.base import Mean, MeanMetricWrapper, Metric, align, as_array, check_weight
 
 
@@ -66,15 +67,7 @@ class R2Score(Metric):
             raise ValueError(f"R2Score: invalid value for argument `class_aggregation`. "
                              f"Expected one of {allowed}. Received: "
                              f"class_aggregation={class_aggregation!r}")
-        if isinstance(num_regressors, (bool, np.bool_)) or \
-                not isinstance(num_regressors, (int, np.integer)):
-            raise TypeError(f"R2Score: `num_regressors` must be a non-negative integer. "
-                            f"Received: num_regressors={num_regressors!r} (of type "
-                            f"{type(num_regressors).__name__})")
-        if num_regressors < 0:
-            raise ValueError(f"R2Score: `num_regressors` must be a non-negative integer. "
-                             f"Received: num_regressors={num_regressors}")
-        num_regressors = int(num_regressors)
+        num_regressors = checks.integer(num_regressors, "num_regressors", "R2Score", 0)
         self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
         super().__init__(name=name, dtype=dtype)
 

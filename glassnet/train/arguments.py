@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 
+from glassnet import checks
+
 
 def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
@@ -16,27 +18,16 @@ def _is_int(value):
 
 def integer(value, name, what, minimum, allow_none=False):
     """``value`` as an int >= ``minimum`` (None passes when ``allow_none``)."""
-    if value is None and allow_none:
-        return None
-    bound = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-    if not _is_int(value):
-        # A number that is not whole is a wrong value; a string or None is a wrong type.
-        error = ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) \
-            else TypeError
-        raise error(f"{what}: {name} must be {bound}. Received: {name}={value!r} (of type "
-                    f"{type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{what}: {name} must be {bound}. Received: {name}={value!r}")
-    return int(value)
+    return checks.integer(value, name, what, minimum, allow_none)
 
 
 def fraction(value, name, what):
     """A number in [0, 1)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what}: {name} must be a number in [0, 1). Received: "
+        raise TypeError(f"{what}: `{name}` must be a number in [0, 1). Received: "
                         f"{name}={value!r} (of type {type(value).__name__})")
     if not 0 <= value < 1:
-        raise ValueError(f"{what}: {name} must be in [0, 1). Received: {name}={value!r}")
+        raise ValueError(f"{what}: `{name}` must be in [0, 1). Received: {name}={value!r}")
     return float(value)
 
 

@@ -45,10 +45,10 @@ U = keras.utils
     (lambda: U.to_categorical([0, np.nan]), ValueError,
      "to_categorical: labels must be whole numbers (class indices); received nan"),
     (lambda: U.to_categorical([0, 1], num_classes=0), ValueError,
-     "to_categorical: `num_classes` must be a positive integer or None. Received: "
+     "to_categorical: `num_classes` must be a positive integer. Received: "
      "num_classes=0"),
     (lambda: U.to_categorical([0, 1], num_classes="2"), TypeError,
-     "to_categorical: `num_classes` must be a positive integer or None. Received: "
+     "to_categorical: `num_classes` must be a positive integer. Received: "
      "num_classes='2' (of type str)"),
     (lambda: U.to_categorical([]), ValueError,
      "to_categorical: cannot infer num_classes from empty labels; pass num_classes"),

@@ -22,13 +22,14 @@ def compiled():
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
-    ({"epochs": -1}, ValueError, r"fit: epochs must be an integer >= 0. Received: epochs=-1"),
-    ({"epochs": 2.5}, ValueError, r"fit: epochs must be .* Received: epochs=2.5"),
-    ({"epochs": "3"}, TypeError, r"fit: epochs must be .* Received: epochs='3'"),
-    ({"steps_per_epoch": 0}, ValueError, r"steps_per_epoch must be a positive integer"),
+    ({"epochs": -1}, ValueError, r"fit: `epochs` must be a non-negative integer. Received: "
+                                r"epochs=-1"),
+    ({"epochs": 2.5}, TypeError, r"fit: `epochs` must be .* Received: epochs=2.5"),
+    ({"epochs": "3"}, TypeError, r"fit: `epochs` must be .* Received: epochs='3'"),
+    ({"steps_per_epoch": 0}, ValueError, r"`steps_per_epoch` must be None or a positive integer"),
     ({"steps_per_epoch": -2}, ValueError, r"Received: steps_per_epoch=-2"),
-    ({"validation_split": "0.2"}, TypeError, r"validation_split must be a number in \[0, 1\)"),
-    ({"validation_freq": 0}, ValueError, r"validation_freq must be a positive integer"),
+    ({"validation_split": "0.2"}, TypeError, r"`validation_split` must be a number in \[0, 1\)"),
+    ({"validation_freq": 0}, ValueError, r"`validation_freq` must be a positive integer"),
     ({"class_weight": "balanced"}, TypeError, r"class_weight` must be a dict"),
     ({"sample_weight": np.where(np.arange(40) == 3, np.nan, 1.0)}, ValueError,
      r"sample_weight` contains NaN or inf \(first at index 3\)"),
@@ -61,12 +62,12 @@ def test_supervised_losses_need_targets():
 
 def test_predict_and_evaluate_reject_bad_steps_and_batch_sizes():
     model = compiled()
-    with pytest.raises(ValueError, match=r"predict: steps must be a positive integer. "
+    with pytest.raises(ValueError, match=r"predict: `steps` must be None or a positive integer. "
                                          r"Received: steps=-1"):
         model.predict(X, steps=-1, verbose=0)
-    with pytest.raises(ValueError, match=r"evaluate: steps must be a positive integer"):
+    with pytest.raises(ValueError, match=r"evaluate: `steps` must be None or a positive integer"):
         model.evaluate(X, Y, steps=0, verbose=0)
-    with pytest.raises(ValueError, match=r"predict: batch_size must be a positive integer"):
+    with pytest.raises(ValueError, match=r"predict: `batch_size` must be None or a positive integer"):
         model.predict(X, batch_size=0, verbose=0)
 
 

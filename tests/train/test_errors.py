@@ -57,11 +57,12 @@ def test_fit_before_compile_batch_size_and_validation_split():
         model.fit(X, Y, verbose=0)
     model = compiled()
     for bad in (0, -4, 2.5):
-        with pytest.raises(ValueError, match=r"batch_size must be a positive integer. "
-                                             rf"Received: batch_size={bad}"):
+        with pytest.raises(ValueError if bad != 2.5 else TypeError,
+                           match=rf"`batch_size` must be None or a positive integer. "
+                                 rf"Received: batch_size={bad}"):
             model.fit(X, Y, batch_size=bad, verbose=0)
     for bad in (1.0, 1.5, -0.1):
-        with pytest.raises(ValueError, match=r"validation_split must be in \[0, 1\)"):
+        with pytest.raises(ValueError, match=r"`validation_split` must be in \[0, 1\)"):
             model.fit(X, Y, validation_split=bad, verbose=0)
 
 

@@ -67,7 +67,8 @@ def test_predict_and_evaluate_reject_bad_steps_and_batch_sizes():
         model.predict(X, steps=-1, verbose=0)
     with pytest.raises(ValueError, match=r"evaluate: `steps` must be None or a positive integer"):
         model.evaluate(X, Y, steps=0, verbose=0)
-    with pytest.raises(ValueError, match=r"predict: `batch_size` must be None or a positive integer"):
+    with pytest.raises(ValueError, match=r"predict: `batch_size` must be None or a positive "
+                                         r"integer"):
         model.predict(X, batch_size=0, verbose=0)
 
 

@@ -65,8 +65,7 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
         return resolve_accuracy(tuple(y_true_shape), tuple(y_pred_shape), loss, identifier)
     if isinstance(identifier, str):
         cls = lookup(METRICS, identifier, "metric", _KNOWN)
-        exact = identifier.lower() in ("accuracy", "acc")
-        return cls(name=identifier if exact else _CLASSES[cls][0])
+        return cls(name=identifier)  # Keras names a metric given as a string by that string
     if callable(identifier):
         wrapper = type("FunctionMetric", (MeanMetricWrapper,), {"fn": staticmethod(identifier),
                                                                 "shape_rule": "batch"})

@@ -153,3 +153,10 @@ def test_user_metric_objects_start_from_zero_in_every_call():
     first, second = history.history["mean_absolute_error"]
     assert first == second  # nothing changes the weights: evaluate's counts did not leak in
     assert accuracy.result() == second  # fit counted on the user's own instance
+
+
+def test_metrics_given_as_strings_are_logged_under_those_strings():
+    model = functional()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "mse", "mean_absolute_error"])
+    history = model.fit(X, Y, epochs=1, verbose=0)
+    assert sorted(history.history) == ["loss", "mae", "mean_absolute_error", "mse"]

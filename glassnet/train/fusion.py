@@ -44,12 +44,16 @@ class ConvReluPoolStep:
 
     def run(self, slots, training):
         conv, pool = self.conv.layer, self.pool.layer
+        x = slots[self.conv.args]
+        # Tracing built both layers; a tensor of the conv's dtype needs no conversion. Any
+        # other case runs the two calls as they are.
         if not (self.conv.training is None and self.pool.training is None
+                and conv.built and pool.built and getattr(x, "dtype", None) == conv.dtype
                 and conv_relu_pool(conv, pool)):
             self.conv.run(slots, training)
             self.pool.run(slots, training)
             return
-        slots[self.pool.out] = call_conv_relu_pool(conv, pool, slots[self.conv.args])
+        slots[self.pool.out] = call_conv_relu_pool(conv, pool, x)
 
 
 def rewrite(steps, output_slots):
@@ -77,12 +81,8 @@ def rewrite(steps, output_slots):
 
 
 def call_conv_relu_pool(conv, pool, x):
-    """``pool(conv(x))`` as one op, with the checks and building the two calls would do."""
-    x = conv._convert_inputs(x)
-    if not conv.built:
-        conv._build_for(tuple(x.shape))
+    """``pool(conv(x))`` as one op, for built layers and a tensor ``x`` of the conv's dtype:
+    the conv's own shape check, then the fused kernel."""
     conv.check_input(x)
-    if not pool.built:
-        pool._build_for(tuple(conv.compute_output_shape(tuple(x.shape))))
     return kernels.conv2d_relu_max_pool(x, conv.kernel, conv.bias, conv.strides, conv.padding,
                                         conv.dilation_rate)

@@ -96,3 +96,29 @@ def test_no_grad_in_one_thread_leaves_the_others_alone():
     run_threads([holder, other])
     assert seen == {"holder": False, "other": True}
     assert glassnet.is_grad_enabled()
+
+
+def test_two_models_fitted_in_two_threads_end_as_serial_fits():
+    rng = np.random.default_rng(1)
+    x = rng.random((256, 10, 10, 1)).astype(np.float32)
+    y = rng.integers(0, 3, 256)
+
+    def cnn(seed):
+        keras.utils.set_random_seed(seed)
+        m = keras.Sequential([keras.Input((10, 10, 1)),
+                              keras.layers.Conv2D(8, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                              keras.layers.Dense(3)])
+        m.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return m
+
+    serial = [cnn(seed) for seed in (1, 2)]
+    for m in serial:
+        m.fit(x, y, epochs=2, batch_size=32, verbose=0, shuffle=False)
+    threaded = [cnn(seed) for seed in (1, 2)]
+    run_threads([lambda m=m: m.fit(x, y, epochs=2, batch_size=32, verbose=0, shuffle=False)
+                 for m in threaded])
+    for a, b in zip(threaded, serial):
+        for wa, wb in zip(a.get_weights(), b.get_weights()):
+            np.testing.assert_array_equal(wa, wb)

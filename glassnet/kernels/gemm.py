@@ -28,7 +28,11 @@ BLAS_THREADS_MIN = 8_000_000
 
 @contextlib.contextmanager
 def _blas_threads(held):
-    """The BLAS's own threads for one matrix product while it is held to one."""
+    """The BLAS's own threads for one matrix product while it is held to one (only while no
+    other thread has a block open: the setting is process-wide)."""
+    if not threads.alone():
+        yield
+        return
     for lib, _ in held:
         lib.set_num_threads(threads.get_num_threads())
     try:

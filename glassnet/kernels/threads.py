@@ -215,6 +215,13 @@ def thread_pool():
                 _held = None
 
 
+def alone() -> bool:
+    """Whether the calling thread's block is the only one open in the process, so that the
+    BLAS may be given all the threads for one call without taking another block's cores
+    (or changing the order another block's products sum in)."""
+    return _depth == 1
+
+
 def set_num_threads(n: int) -> None:
     """Set how many threads large work is split across inside a :func:`thread_pool` block
     (1: no split; NumPy's BLAS then keeps its own setting)."""

@@ -120,8 +120,8 @@ def test_two_models_fitted_in_two_threads_end_as_serial_fits():
     threaded = [cnn(seed) for seed in (1, 2)]
     run_threads([lambda m=m: m.fit(x, y, epochs=2, batch_size=256, verbose=0, shuffle=False)
                  for m in threaded])
-    # Equal up to float32 rounding: while two fits share the cores, a mid-size product may
-    # run on the BLAS's own threads (see kernels/gemm.py), which sum in another order.
+    # Equal up to float32 rounding: a fit alone lends the BLAS its own threads for mid-size
+    # products, two fits at once do not (kernels/gemm.py), and the BLAS sums in another order.
     for a, b in zip(threaded, serial):
         for wa, wb in zip(a.get_weights(), b.get_weights()):
             np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-7)

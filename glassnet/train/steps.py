@@ -115,7 +115,7 @@ class Steps:
                     f"{type(self).__name__} '{self.name}': the loss "
                     f"{_loss_names(compiled)} needs targets, but the data has no y: pass "
                     f"fit(x, y) / evaluate(x, y), or have the dataset yield (x, y)")
-            ys = self._as_output_list(y, "y")
+            ys = self._as_output_list(y)
             outputs = y_pred if isinstance(y_pred, list) else [y_pred]
             total, parts = compiled(ys, outputs, sample_weight)
             self._current_metrics().last_output_losses = parts
@@ -135,7 +135,7 @@ class Steps:
         """Update the compiled metrics with one batch; returns every metric's result."""
         state = self._current_metrics()
         if y is not None:
-            state.compile_metrics.update_state(self._as_output_list(y, "y", single=True),
+            state.compile_metrics.update_state(self._as_output_list(y, single=True),
                                                y_pred, sample_weight)
         return self.get_metrics_result(state)
 
@@ -161,7 +161,7 @@ class Steps:
         if self._compiled_loss is None:
             raise ValueError("compiled_loss: the model was compiled without a loss")
         outputs = y_pred if isinstance(y_pred, list) else [y_pred]
-        total, _ = self._compiled_loss(self._as_output_list(y, "y"), outputs, sample_weight)
+        total, _ = self._compiled_loss(self._as_output_list(y), outputs, sample_weight)
         for term in regularization_losses or []:
             total = total + term
         return total
@@ -222,7 +222,7 @@ class Steps:
     def _as_input_list(self, x):
         return x if isinstance(x, (list, tuple)) and len(self.input_names) > 1 else [x]
 
-    def _as_output_list(self, y, name, single=False):
+    def _as_output_list(self, y, single=False):
         if not isinstance(y, (list, tuple, dict)):  # one output: the common case, no lookup
             return y if single else [y]
         names = self.output_names

@@ -38,7 +38,36 @@ from glassnet.autograd.ops.elementwise import (
     sqrt,
     where,
 )
+from glassnet.autograd.ops.exponential import (
+    copysign,
+    erf,
+    erfinv,
+    expm1,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    reciprocal,
+    rsqrt,
+    square,
+)
 from glassnet.autograd.ops.indexing import getitem
+from glassnet.autograd.ops.logical import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    isfinite,
+    isinf,
+    isnan,
+    left_shift,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    right_shift,
+)
 from glassnet.autograd.ops.loss import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -47,6 +76,17 @@ from glassnet.autograd.ops.loss import (
     mean_squared_error,
     softmax_cross_entropy,
     sparse_categorical_crossentropy,
+)
+from glassnet.autograd.ops.more_activations import (
+    celu,
+    glu,
+    hard_sigmoid,
+    hard_silu,
+    hard_swish,
+    log_sigmoid,
+    mish,
+    relu6,
+    softsign,
 )
 from glassnet.autograd.ops.normalization import standardize
 from glassnet.autograd.ops.pooling import avg_pool2d, max_pool2d
@@ -61,6 +101,8 @@ from glassnet.autograd.ops.reduction import (
     sum,
     var,
 )
+from glassnet.autograd.ops.rounding import ceil, floor, floor_divide, fmod, mod, round, trunc
+from glassnet.autograd.ops.scans import cummax, cummin, cumprod, cumsum, logcumsumexp
 from glassnet.autograd.ops.shape import (
     broadcast_to,
     concat,
@@ -77,6 +119,19 @@ from glassnet.autograd.ops.shape import (
     transpose,
     unsqueeze,
 )
+from glassnet.autograd.ops.trigonometric import (
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cosh,
+    hypot,
+    sinh,
+    tan,
+)
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "avg_pool2d", "conv2d", "conv2d_transpose", "max_pool2d",
@@ -90,4 +145,19 @@ __all__ = [
     "softmax_cross_entropy", "softplus", "sparse_categorical_crossentropy", "split", "sqrt",
     "squeeze", "stack", "standardize", "std", "step", "sub", "sum", "swish", "tanh",
     "transpose", "unsqueeze", "var", "where",
+    # trigonometric and hyperbolic
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "hypot", "sinh", "tan",
+    # exponential, logarithmic and related
+    "copysign", "erf", "erfinv", "expm1", "lerp", "log1p", "log2", "log10", "logaddexp",
+    "reciprocal", "rsqrt", "square",
+    # rounding and remainders
+    "ceil", "floor", "floor_divide", "fmod", "mod", "round", "trunc",
+    # logical and bitwise (no gradients)
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "isfinite", "isinf", "isnan",
+    "left_shift", "logical_and", "logical_not", "logical_or", "logical_xor", "right_shift",
+    # more activations
+    "celu", "glu", "hard_sigmoid", "hard_silu", "hard_swish", "log_sigmoid", "mish", "relu6",
+    "softsign",
+    # scans
+    "cummax", "cummin", "cumprod", "cumsum", "logcumsumexp",
 ]

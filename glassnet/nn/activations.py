@@ -7,6 +7,7 @@ rest are composed from them here, so their gradients come from the chain rule.
 from __future__ import annotations
 
 from glassnet.autograd import ops
+from glassnet.autograd.ops import more_activations as _more
 from glassnet.naming import lookup
 
 
@@ -15,39 +16,9 @@ def linear(x):
     return x
 
 
-def softsign(x):
-    """x / (1 + |x|)."""
-    return x / (ops.abs(x) + 1.0)
-
-
-def relu6(x):
-    """min(max(x, 0), 6)."""
-    return ops.clip(x, 0.0, 6.0)
-
-
-def hard_sigmoid(x):
-    """relu6(x + 3) / 6, a piecewise-linear sigmoid (Keras 3's definition)."""
-    return relu6(x + 3.0) * (1.0 / 6.0)
-
-
-def hard_silu(x):
-    """x * hard_sigmoid(x)."""
-    return x * hard_sigmoid(x)
-
-
 def exponential(x):
     """e ** x."""
     return ops.exp(x)
-
-
-def mish(x):
-    """x * tanh(softplus(x))."""
-    return x * ops.tanh(ops.softplus(x))
-
-
-def log_sigmoid(x):
-    """log(sigmoid(x)) = -softplus(-x), stable."""
-    return -ops.softplus(-x)
 
 
 relu = ops.relu
@@ -61,7 +32,15 @@ selu = ops.selu
 gelu = ops.gelu
 silu = ops.silu
 swish = ops.silu
-hard_swish = hard_silu
+relu6 = _more.relu6
+hard_sigmoid = _more.hard_sigmoid
+hard_silu = _more.hard_silu
+hard_swish = _more.hard_swish
+mish = _more.mish
+softsign = _more.softsign
+log_sigmoid = _more.log_sigmoid
+celu = _more.celu
+glu = _more.glu
 leaky_relu = ops.leaky_relu
 
 ACTIVATIONS = {
@@ -70,7 +49,7 @@ ACTIVATIONS = {
     "selu": selu, "gelu": gelu, "silu": silu, "swish": swish, "leaky_relu": leaky_relu,
     "relu6": relu6, "hard_sigmoid": hard_sigmoid, "hard_silu": hard_silu,
     "hard_swish": hard_silu, "exponential": exponential, "mish": mish,
-    "log_sigmoid": log_sigmoid,
+    "log_sigmoid": log_sigmoid, "celu": celu, "glu": glu,
 }
 _NAMES = {id(fn): name for name, fn in ACTIVATIONS.items() if name not in ("swish", "hard_swish")}
 

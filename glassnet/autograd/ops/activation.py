@@ -142,15 +142,34 @@ class GELU(Function):
 
 
 class Softplus(Function):
-    """y = log(1 + e**x), computed as max(x, 0) + log1p(e**-|x|) (no overflow);
-    dx = gy * sigmoid(x)."""
+    """y = log(1 + e**(beta x)) / beta, and y = x where beta * x > threshold (PyTorch's
+    ``softplus``);  dx = gy * sigmoid(beta x), and gy where beta * x > threshold.
+
+    The log is computed as max(z, 0) + log1p(e**-|z|), z = beta x (no overflow). With
+    ``threshold=None`` there is no linear region: Keras's plain softplus when beta = 1.
+    """
+
+    def __init__(self, beta, threshold):
+        if beta == 0:
+            raise ValueError("softplus: beta must not be 0")
+        self.beta, self.threshold = beta, threshold
 
     def forward(self, x):
-        self.x = x
-        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+        z = x * self.beta
+        self.z = z
+        y = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / self.beta
+        y = y.astype(x.dtype, copy=False)
+        if self.threshold is None:
+            self.linear = None
+            return y
+        self.linear = z > self.threshold
+        return np.where(self.linear, x, y)
 
     def backward(self, gy):
-        return gy * stable_sigmoid(self.x)
+        slope = stable_sigmoid(self.z)
+        if self.linear is not None:
+            slope = np.where(self.linear, 1, slope)
+        return gy * slope.astype(gy.dtype, copy=False)
 
 
 class SiLU(Function):
@@ -251,9 +270,14 @@ def gelu(x, approximate=False) -> Tensor:
     return GELU(bool(approximate))(constant(x))
 
 
-def softplus(x) -> Tensor:
-    """log(1 + e**x), smooth relu."""
-    return Softplus()(constant(x))
+def softplus(x, beta=1.0, threshold=None) -> Tensor:
+    """log(1 + e**(beta x)) / beta, linear (y = x) where beta * x > ``threshold``.
+
+    ``softplus(x, beta, threshold=20)`` is ``torch.nn.functional.softplus`` (whose default
+    threshold is 20); the default ``threshold=None`` never switches to linear, so
+    ``softplus(x)`` is Keras's plain softplus.
+    """
+    return Softplus(beta, threshold)(constant(x))
 
 
 def silu(x) -> Tensor:

@@ -68,7 +68,7 @@ def test_dense_errors():
     with pytest.raises(ValueError, match=r"units=-3"):
         Dense(-3)
     with pytest.raises(ValueError, match=r"Unknown activation: 'rleu'. Did you mean 'relu'\? "
-                                         r"Known activations: elu, exponential"):
+                                         r"Known activations: celu, elu, exponential"):
         Dense(3, activation="rleu")
     with pytest.raises(ValueError, match=r"Unknown initializer: 'glorot'"):
         Dense(3, kernel_initializer="glorot")

@@ -80,6 +80,24 @@ def numerical_grads(fn, arrays, upstream, eps=1e-6):
     return central_differences(f, arrays, eps)
 
 
+def check_broadcast_gradients(op, a_shape=(3, 1), b_shape=(4,), seed=3):
+    """A binary op on broadcasting inputs (signed values of magnitude 0.5-2, away from zero):
+    each gradient has its input's shape and equals float64 central differences."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0.5, 2.0, a_shape) * rng.choice([-1, 1], a_shape)
+    b = rng.uniform(0.5, 2.0, b_shape) * rng.choice([-1, 1], b_shape)
+    ta = gn.tensor(a, dtype=np.float64, requires_grad=True)
+    tb = gn.tensor(b, dtype=np.float64, requires_grad=True)
+    out = op(ta, tb)
+    assert out.shape == np.broadcast_shapes(a_shape, b_shape)
+    upstream = rng.standard_normal(out.shape)
+    out.backward(upstream)
+    na, nb = numerical_grads(op, [a, b], upstream)
+    assert ta.grad.shape == a_shape and tb.grad.shape == b_shape
+    np.testing.assert_allclose(ta.grad, na, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tb.grad, nb, rtol=1e-6, atol=1e-8)
+
+
 def check_op(fn, torch_fn, shapes, *, low=-2.0, high=2.0, kinks=(), seed=0,
              rtol=1e-5, atol=1e-5, fd_rtol=1e-5, fd_atol=1e-6, arrays=None, fd=True):
     """Compare ``fn`` (glassnet) with ``torch_fn`` (PyTorch) on random inputs of ``shapes``.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.metrics.base import MeanMetricWrapper, align, as_array, positive_int, real_number
+from glassnet import checks
+from glassnet.metrics.base import MeanMetricWrapper, align, as_array, real_number
 
 
 def _labels(y_true, y_pred):
@@ -99,7 +100,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     shape_rule = "same"
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
-        k = positive_int(k, "k", "TopKCategoricalAccuracy")
+        k = checks.integer(k, "k", "TopKCategoricalAccuracy")
         super().__init__(name=name, dtype=dtype, k=k)
 
 
@@ -108,7 +109,7 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     shape_rule = "sparse"
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        k = positive_int(k, "k", "SparseTopKCategoricalAccuracy")
+        k = checks.integer(k, "k", "SparseTopKCategoricalAccuracy")
         super().__init__(name=name, dtype=dtype, k=k)
 
 

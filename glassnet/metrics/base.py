@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet import checks
 from glassnet.autograd.tensor import Tensor
 from glassnet.naming import snake_case
 
@@ -69,11 +68,6 @@ def check_weight(metric, sample_weight, shape):
 def _is_real(value):
     return isinstance(value, (int, float, np.integer, np.floating)) and \
         not isinstance(value, (bool, np.bool_))
-
-
-def positive_int(value, arg, owner):
-    """``value`` as an int, raising Keras-style errors unless it is a positive integer."""
-    return checks.integer(value, arg, owner, 1)
 
 
 def real_number(value, arg, owner, low=None, high=None, low_open=False):

@@ -9,16 +9,9 @@ import warnings
 
 import numpy as np
 
-from glassnet import checks
-
 
 def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def integer(value, name, what, minimum, allow_none=False):
-    """``value`` as an int >= ``minimum`` (None passes when ``allow_none``)."""
-    return checks.integer(value, name, what, minimum, allow_none)
 
 
 def fraction(value, name, what):

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from glassnet import backend, kernels, optim
+from glassnet import backend, checks, kernels, optim
 from glassnet import metrics as metrics_module
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.train import arguments
@@ -95,7 +95,7 @@ class Trainer(Steps):
     def _adapter(self, x, y, sample_weight, batch_size, shuffle, steps, what):
         if x is None:
             raise ValueError(f"{what}: x is required")
-        batch_size = arguments.integer(batch_size, "batch_size", what, 1, allow_none=True)
+        batch_size = checks.integer(batch_size, "batch_size", what, 1, allow_none=True)
         if is_generator_like(x):
             if y is not None:
                 raise ValueError(f"{what}: when x is a generator or Sequence it yields the "
@@ -178,13 +178,13 @@ class Trainer(Steps):
             validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` passes over the data; returns the ``History``."""
         self._require_compiled("fit")
-        epochs = arguments.integer(epochs, "epochs", "fit", 0)
-        initial_epoch = arguments.integer(initial_epoch, "initial_epoch", "fit", 0)
-        steps_per_epoch = arguments.integer(steps_per_epoch, "steps_per_epoch", "fit", 1,
+        epochs = checks.integer(epochs, "epochs", "fit", 0)
+        initial_epoch = checks.integer(initial_epoch, "initial_epoch", "fit", 0)
+        steps_per_epoch = checks.integer(steps_per_epoch, "steps_per_epoch", "fit", 1,
                                             allow_none=True)
-        validation_steps = arguments.integer(validation_steps, "validation_steps", "fit", 1,
+        validation_steps = checks.integer(validation_steps, "validation_steps", "fit", 1,
                                              allow_none=True)
-        validation_freq = arguments.integer(validation_freq, "validation_freq", "fit", 1)
+        validation_freq = checks.integer(validation_freq, "validation_freq", "fit", 1)
         validation_split = arguments.fraction(validation_split, "validation_split", "fit")
         verbose = arguments.verbose(verbose, "fit")
         class_weight = arguments.class_weight(class_weight)
@@ -282,7 +282,7 @@ class Trainer(Steps):
                  steps=None, callbacks=None, return_dict=False):
         """The loss (and metrics) on the data: a scalar, a list, or a dict with return_dict."""
         self._require_compiled("evaluate")
-        steps = arguments.integer(steps, "steps", "evaluate", 1, allow_none=True)
+        steps = checks.integer(steps, "steps", "evaluate", 1, allow_none=True)
         verbose = arguments.verbose(verbose, "evaluate")
         callbacks = arguments.callbacks(callbacks, callbacks_module.Callback)
         batches = self._adapter(x, y, sample_weight, batch_size, False, steps, "evaluate")
@@ -296,8 +296,8 @@ class Trainer(Steps):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on ``x``, batch by batch, as NumPy arrays."""
-        steps = arguments.integer(steps, "steps", "predict", 1, allow_none=True)
-        batch_size = arguments.integer(batch_size, "batch_size", "predict", 1, allow_none=True)
+        steps = checks.integer(steps, "steps", "predict", 1, allow_none=True)
+        batch_size = checks.integer(batch_size, "batch_size", "predict", 1, allow_none=True)
         verbose = arguments.verbose(verbose, "predict")
         callbacks = arguments.callbacks(callbacks, callbacks_module.Callback)
         if x is None:

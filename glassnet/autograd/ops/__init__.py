@@ -1,5 +1,15 @@
 """The op library: one ``Function`` per op, grouped by kind, with a lowercase wrapper each."""
 
+from glassnet.autograd.ops import (
+    attention,
+    decompositions,
+    gather,
+    image,
+    layout,
+    linalg,
+    sorting,
+    statistics,
+)
 from glassnet.autograd.ops.activation import (
     elu,
     gelu,
@@ -16,7 +26,9 @@ from glassnet.autograd.ops.activation import (
     tanh,
 )
 from glassnet.autograd.ops.arithmetic import add, div, linear, matmul, mul, neg, pow, sub
+from glassnet.autograd.ops.attention import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.convolution import conv2d, conv2d_transpose
+from glassnet.autograd.ops.decompositions import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.dropout import dropout
 from glassnet.autograd.ops.elementwise import (
     abs,
@@ -52,7 +64,11 @@ from glassnet.autograd.ops.exponential import (
     rsqrt,
     square,
 )
+from glassnet.autograd.ops.gather import *  # noqa: F403 - named by the module's __all__
+from glassnet.autograd.ops.image import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.indexing import getitem
+from glassnet.autograd.ops.layout import *  # noqa: F403 - named by the module's __all__
+from glassnet.autograd.ops.linalg import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.logical import (
     bitwise_and,
     bitwise_not,
@@ -119,6 +135,8 @@ from glassnet.autograd.ops.shape import (
     transpose,
     unsqueeze,
 )
+from glassnet.autograd.ops.sorting import *  # noqa: F403 - named by the module's __all__
+from glassnet.autograd.ops.statistics import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.trigonometric import (
     acos,
     acosh,
@@ -161,3 +179,13 @@ __all__ = [
     # scans
     "cummax", "cummin", "cumprod", "cumsum", "logcumsumexp",
 ]
+
+# The modules below list their names in their own __all__.
+__all__ += statistics.__all__
+__all__ += sorting.__all__
+__all__ += layout.__all__
+__all__ += gather.__all__
+__all__ += linalg.__all__
+__all__ += decompositions.__all__
+__all__ += attention.__all__
+__all__ += image.__all__

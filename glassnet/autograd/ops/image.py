@@ -1,0 +1,3 @@
+"""Image ops: resize, extract_patches."""
+
+__all__ = []

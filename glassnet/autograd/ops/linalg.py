@@ -1,0 +1,3 @@
+"""Products of tensors: einsum, tensordot, outer, inner, vdot, kron."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Sorting along an axis: sort, argsort, top_k."""
+
+__all__ = []

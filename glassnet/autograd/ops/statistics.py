@@ -1,0 +1,5 @@
+"""Products, logical reductions and statistics: prod, any, all, count_nonzero, median, quantile,
+norm.
+"""
+
+__all__ = []

@@ -7,6 +7,8 @@ from glassnet.autograd.ops import (
     image,
     layout,
     linalg,
+    nn_functions,
+    numpy_extras,
     sorting,
     statistics,
 )
@@ -104,7 +106,9 @@ from glassnet.autograd.ops.more_activations import (
     relu6,
     softsign,
 )
+from glassnet.autograd.ops.nn_functions import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.normalization import standardize
+from glassnet.autograd.ops.numpy_extras import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.pooling import avg_pool2d, max_pool2d
 from glassnet.autograd.ops.reduction import (
     argmax,
@@ -189,3 +193,5 @@ __all__ += linalg.__all__
 __all__ += decompositions.__all__
 __all__ += attention.__all__
 __all__ += image.__all__
+__all__ += nn_functions.__all__
+__all__ += numpy_extras.__all__

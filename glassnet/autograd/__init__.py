@@ -4,6 +4,7 @@ from glassnet.autograd.creation import (
     arange,
     eye,
     full,
+    linspace,
     ones,
     ones_like,
     rand,
@@ -19,6 +20,6 @@ from glassnet.autograd.tensor import Function, Tensor
 
 __all__ = [
     "Function", "Tensor", "arange", "enable_grad", "eye", "full", "is_grad_enabled",
-    "no_grad", "ones", "ones_like", "rand", "randn", "tensor", "zeros", "zeros_like",
+    "linspace", "no_grad", "ones", "ones_like", "rand", "randn", "tensor", "zeros", "zeros_like",
     *_ops_all,
 ]

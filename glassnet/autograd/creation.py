@@ -1,5 +1,5 @@
 """Making tensors: ``tensor`` (copies its data) and the creators zeros, ones, full, arange,
-randn, rand, eye. Random creators draw from the generator that ``glassnet.seed`` fixes."""
+linspace, randn, rand, eye. Random creators draw from the generator that ``glassnet.seed`` fixes."""
 
 from __future__ import annotations
 
@@ -72,16 +72,35 @@ def ones_like(t, dtype=None, requires_grad=False) -> Tensor:
 
 
 def arange(start, stop=None, step=1, dtype=None, requires_grad=False) -> Tensor:
-    """Evenly spaced values in [start, stop): integers (int64) for integer arguments,
-    float32 when any argument is a float.
+    """Evenly spaced values in [start, stop) (``arange(n)``: [0, n)): integers (int64) for
+    integer arguments, float32 when any argument is a float; ``step=None`` means 1.
 
     >>> arange(3).tolist(), arange(0, 1, 0.25).tolist()
     ([0, 1, 2], [0.0, 0.25, 0.5, 0.75])
     """
+    if step is None:
+        step = 1
     if step == 0:
         raise ValueError("arange: step must not be 0")
     data = np.arange(start, stop, step) if stop is not None else np.arange(start, step=step)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (included unless
+    ``endpoint=False``): start + i * (stop - start) / (num - 1 if endpoint else num); float32
+    unless ``dtype``.
+
+    >>> linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 0:
+        raise ValueError(f"linspace: num must be a non-negative integer; received num={num!r}")
+    # computed in float64, then cast, so float32 results are the correctly rounded values
+    data = np.linspace(start, stop, int(num), endpoint=endpoint, dtype=np.float64)
+    dtype = _float_dtype(dtype)
+    data = np.floor(data).astype(dtype) if dtype.kind in "iu" else data.astype(dtype)
+    return _make(data, requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
@@ -96,6 +115,18 @@ def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     return _make(backend.generator().random(_shape(shape), dtype=dtype), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
-    """The identity matrix (n x m, m defaults to n)."""
-    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+def eye(n, m=None, k=0, dtype=None, requires_grad=False) -> Tensor:
+    """The n x m matrix (m defaults to n) with ones on diagonal ``k`` (0: the main one,
+    > 0 above it, < 0 below) and zeros elsewhere.
+
+    >>> eye(2, 3, k=1).tolist()
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    for name, value in (("n", n), ("m", m), ("k", k)):
+        if value is None and name == "m":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or (
+                name != "k" and value < 0):
+            raise ValueError(f"eye: {name} must be a{' non-negative' if name != 'k' else 'n'} "
+                             f"integer; received {name}={value!r}")
+    return _make(np.eye(n, m, k, dtype=_float_dtype(dtype)), requires_grad)

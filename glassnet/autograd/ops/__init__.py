@@ -1,17 +1,7 @@
 """The op library: one ``Function`` per op, grouped by kind, with a lowercase wrapper each."""
 
-from glassnet.autograd.ops import (
-    attention,
-    decompositions,
-    gather,
-    image,
-    layout,
-    linalg,
-    nn_functions,
-    numpy_extras,
-    sorting,
-    statistics,
-)
+import sys as _sys
+
 from glassnet.autograd.ops.activation import (
     elu,
     gelu,
@@ -95,6 +85,7 @@ from glassnet.autograd.ops.loss import (
     softmax_cross_entropy,
     sparse_categorical_crossentropy,
 )
+from glassnet.autograd.ops.matrix_functions import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.more_activations import (
     celu,
     glu,
@@ -184,14 +175,9 @@ __all__ = [
     "cummax", "cummin", "cumprod", "cumsum", "logcumsumexp",
 ]
 
-# The modules below list their names in their own __all__.
-__all__ += statistics.__all__
-__all__ += sorting.__all__
-__all__ += layout.__all__
-__all__ += gather.__all__
-__all__ += linalg.__all__
-__all__ += decompositions.__all__
-__all__ += attention.__all__
-__all__ += image.__all__
-__all__ += nn_functions.__all__
-__all__ += numpy_extras.__all__
+# The modules below list their names in their own __all__ (looked up in sys.modules: a
+# function may share its module's name, as gather does).
+_LISTED = ("statistics", "sorting", "layout", "gather", "linalg", "matrix_functions",
+           "decompositions", "attention", "image", "nn_functions", "numpy_extras")
+for _module in _LISTED:
+    __all__ += _sys.modules[f"{__name__}.{_module}"].__all__

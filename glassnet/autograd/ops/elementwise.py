@@ -216,10 +216,29 @@ def minimum(a, b) -> Tensor:
     return Minimum()(*operands(a, b))
 
 
-def where(cond, a, b) -> Tensor:
-    """a where ``cond`` is true, else b (all three broadcast together)."""
-    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
-    return Where(cond)(*operands(a, b))
+def where(cond, a=None, b=None):
+    """a where ``cond`` is true, else b (all three broadcast together; a and b may be
+    numbers). The gradient goes to whichever of a and b are tensors: da = gy where cond,
+    db = gy where not cond (each summed back to its shape).
+
+    With only ``cond``, the indices where it is true: ``nonzero(cond)``, a tuple of int64
+    tensors, one per axis (as ``np.where``).
+
+    >>> where([True, False], [1.0, 2.0], 0.0).tolist()
+    [1.0, 0.0]
+    >>> [t.tolist() for t in where([0, 3, 5])]
+    [[1, 2]]
+    """
+    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    if a is None and b is None:
+        if cond.ndim == 0:
+            raise ValueError("where: with only a condition, it must have at least 1 "
+                             "dimension; received a 0-d condition")
+        return tuple(Tensor._from_op(i.astype(np.int64), None) for i in np.nonzero(cond))
+    if a is None or b is None:
+        raise ValueError("where: give both a and b, or neither (for the indices where cond "
+                         f"is true); received {'b' if a is None else 'a'} alone")
+    return Where(cond.astype(bool, copy=False))(*operands(a, b))
 
 
 def cast(x, dtype) -> Tensor:

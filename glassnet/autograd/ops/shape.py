@@ -1,6 +1,6 @@
 """Shape ops: reshape, transpose/permute, flatten, squeeze, unsqueeze, broadcast_to/expand,
-concatenate, stack, split, pad. They move elements without changing them, so each backward
-moves the gradient back the same way."""
+concatenate, stack, split, pad (constant, reflect, symmetric, edge, wrap). They move elements
+without changing them, so each backward moves the gradient back the same way."""
 
 from __future__ import annotations
 
@@ -119,6 +119,57 @@ class Pad(Function):
 
     def backward(self, gy):
         return gy[self.inner]
+
+
+def _source_positions(n, before, after, mode):
+    """For each position of an axis of size n padded by (before, after), the position of x it
+    copies: q = p - before, folded back into [0, n) by the mode (np.pad's rules, including
+    widths larger than the axis, where reflect and symmetric keep bouncing)."""
+    q = np.arange(-before, n + after)
+    if mode == "edge":
+        return np.clip(q, 0, n - 1)
+    if mode == "wrap":
+        return q % n
+    if mode == "symmetric":  # period 2n: ... 1 0 | 0 1 ... n-1 | n-1 n-2 ...
+        q = q % (2 * n)
+        return np.where(q >= n, 2 * n - 1 - q, q)
+    if n == 1:  # reflect about a single element: nothing to bounce between
+        return np.zeros_like(q)
+    period = 2 * (n - 1)  # reflect, period 2(n-1): ... 2 1 | 0 1 ... n-1 | n-2 ...
+    q = q % period
+    return np.where(q >= n, period - q, q)
+
+
+class PadCopy(Function):
+    """y = x padded with copies of its own elements ("reflect", "symmetric", "edge",
+    "wrap"): along each axis y_p = x_{s(p)} with s from ``_source_positions``;
+    dx_j = sum of gy_p over the p with s(p) = j, axis by axis (the padding is separable: one
+    gather per axis, so its adjoint is one scatter-add per axis)."""
+
+    def __init__(self, pad_width, mode):
+        self.pad_width, self.mode = pad_width, mode
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        self.positions = [
+            _source_positions(n, before, after, self.mode)
+            for (before, after), n in zip(self.pad_width, x.shape)
+        ]
+        y = x
+        for axis, pos in enumerate(self.positions):
+            if pos.size != x.shape[axis] or (pos != np.arange(pos.size)).any():
+                y = np.take(y, pos, axis=axis)
+        return y
+
+    def backward(self, gy):
+        g = gy
+        for axis, (pos, n) in enumerate(zip(self.positions, self.in_shape)):
+            if pos.size == n and (pos == np.arange(n)).all():
+                continue
+            out = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1:], dtype=gy.dtype)
+            np.add.at(np.moveaxis(out, axis, 0), pos, np.moveaxis(g, axis, 0))
+            g = out
+        return g
 
 
 def _shape_arg(shape):
@@ -255,15 +306,68 @@ def split(x, indices_or_sections, axis=0) -> list:
     return [x[lead + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
-def pad(x, pad_width, value=0.0) -> Tensor:
-    """Surround x with ``value``; ``pad_width`` as NumPy: an int, a (before, after) pair for
-    every axis, or one pair per axis."""
-    x = constant(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2)) \
-        if np.ndim(pad_width) < 2 else np.asarray(pad_width, dtype=np.int64)
-    if widths.shape != (x.ndim, 2) or (widths < 0).any():
+_PAD_MODES = ("constant", "reflect", "symmetric", "edge", "wrap")
+
+
+def _pad_widths(pad_width, ndim, shape):
+    """``pad_width`` as NumPy takes it (an int, one (before, after) pair for every axis, or a
+    pair per axis) as a tuple of ndim (before, after) int pairs."""
+    widths = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
+    if widths.size == 0 and widths.dtype.kind == "f":  # () pads a 0-d tensor: no floats in it
+        widths = widths.astype(np.int64)
+    if widths.dtype.kind not in "iu" or widths.ndim > 2:
+        raise ValueError(
+            f"pad: pad_width must be an integer, a (before, after) pair or one pair per axis; "
+            f"received {pad_width!r}"
+        )
+    if ndim == 0:  # no axes to pad, as np.pad
+        return ()
+    try:
+        widths = np.broadcast_to(widths, (ndim, 2))
+    except ValueError:
+        widths = None
+    if widths is None or (widths < 0).any():
         raise ValueError(
             f"pad: pad_width must give a non-negative (before, after) pair for each of the "
-            f"{x.ndim} axes of a tensor of shape {x.shape}; received {pad_width}"
+            f"{ndim} axes of a tensor of shape {shape}; received {pad_width}"
         )
-    return Pad(tuple(map(tuple, widths.tolist())), value)(x)
+    return tuple(map(tuple, widths.tolist()))
+
+
+def pad(x, pad_width, mode="constant", constant_values=0.0, *, value=None) -> Tensor:
+    """x padded along each axis, as ``np.pad`` (``pad_width``: an int, a (before, after)
+    pair for every axis, or one pair per axis), by ``mode``:
+
+    - "constant": ``constant_values`` (``value=`` is an older name for it);
+    - "reflect": mirrored about the edge element, not repeating it (``3 2 | 1 2 3 | 2 1``);
+    - "symmetric": mirrored including the edge (``2 1 | 1 2 3 | 3 2``);
+    - "edge": the edge element repeated (``1 1 | 1 2 3 | 3 3``);
+    - "wrap": the other end continued (``2 3 | 1 2 3 | 1 2``).
+
+    Gradient: the part of the gradient where x was, plus, for the copying modes, the
+    gradient of every padded copy added back onto the element it copies.
+
+    >>> pad([1.0, 2.0, 3.0], 2, mode="reflect").tolist()
+    [3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]
+    """
+    x = constant(x)
+    if isinstance(mode, (int, float, np.number)) and not isinstance(mode, bool):
+        # the signature used to be pad(x, pad_width, value): a number here is that value
+        mode, constant_values = "constant", mode
+    if value is not None:
+        constant_values = value
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(_PAD_MODES)}; received {mode!r}")
+    widths = _pad_widths(pad_width, x.ndim, x.shape)
+    if not widths:  # a 0-d tensor: nothing to pad
+        return x
+    if mode == "constant":
+        return Pad(widths, 0.0 if constant_values is None else constant_values)(x)
+    if constant_values not in (None, 0, 0.0):
+        raise ValueError(f"pad: constant_values can only be set with mode='constant'; "
+                         f"received mode={mode!r} and constant_values={constant_values!r}")
+    for axis, ((before, after), n) in enumerate(zip(widths, x.shape)):
+        if n == 0 and before + after > 0:
+            raise ValueError(f"pad: mode {mode!r} copies elements of x, but axis {axis} of "
+                             f"shape {x.shape} is empty")
+    return PadCopy(widths, mode)(x)

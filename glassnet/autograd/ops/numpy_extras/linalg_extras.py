@@ -1,0 +1,75 @@
+"""Linear-algebra extras composed from the decompositions: pinv, lstsq, solve_triangular,
+cholesky_inverse, matrix_rank. Their gradients are those of svd, solve and inv.
+
+>>> import glassnet
+>>> glassnet.pinv(glassnet.tensor([[2.0, 0.0], [0.0, 4.0]])).tolist()
+[[0.5, 0.0], [0.0, 0.25]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd import ops as _lib  # decompositions live in sibling modules
+from glassnet.autograd.ops._operands import constant
+from glassnet.autograd.ops.arithmetic import matmul, mul
+from glassnet.autograd.ops.elementwise import where
+from glassnet.autograd.ops.exponential import reciprocal
+from glassnet.autograd.ops.shape import transpose
+from glassnet.autograd.tensor import Tensor
+
+__all__ = ["cholesky_inverse", "lstsq", "matrix_rank", "pinv", "solve_triangular"]
+
+
+def _matrices(x, op):
+    x = constant(x)
+    if x.ndim < 2 or x.dtype.kind != "f":
+        raise ValueError(f"{op}: expected floating (batches of) matrices. Received: shape "
+                         f"{x.shape}, dtype {x.dtype}")
+    return x
+
+
+def _mT(x):  # noqa: N802 - the matrix transpose's usual name
+    return transpose(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
+
+
+def pinv(x, rcond=None) -> Tensor:
+    """The Moore-Penrose pseudo-inverse V diag(1/s) U^T, singular values below
+    rcond * max(s) dropped (rcond defaults to max(M, N) * eps, as NumPy's ``rtol``)."""
+    x = _matrices(x, "pinv")
+    u, s, vh = _lib.svd(x, full_matrices=False)
+    if rcond is None:
+        rcond = max(x.shape[-2:]) * np.finfo(x.dtype).eps
+    keep = s.data > rcond * s.data.max(axis=-1, keepdims=True)
+    s_inv = where(keep, reciprocal(where(keep, s, 1.0)), 0.0)
+    return matmul(mul(_mT(vh), s_inv[..., None, :]), _mT(u))
+
+
+def lstsq(a, b, rcond=None) -> Tensor:
+    """The least-squares solution x of a x = b: pinv(a) b."""
+    a, b = _matrices(a, "lstsq"), constant(b)
+    if b.shape[0] != a.shape[-2]:
+        raise ValueError(f"lstsq: b must have {a.shape[-2]} rows for a of shape {a.shape}. "
+                         f"Received: b of shape {b.shape}")
+    return matmul(pinv(a, rcond), b)
+
+
+def solve_triangular(a, b, lower=False) -> Tensor:
+    """The solution x of a x = b for triangular a (only its ``lower`` or upper triangle is
+    read, as in SciPy)."""
+    a = _matrices(a, "solve_triangular")
+    n, m = a.shape[-2:]
+    mask = np.tri(n, m, dtype=a.dtype) if lower else np.tri(m, n, dtype=a.dtype).T
+    return _lib.solve(mul(a, mask), constant(b, like=a))
+
+
+def cholesky_inverse(x, upper=False) -> Tensor:
+    """(L L^T)^-1 from the Cholesky factor L (or (U^T U)^-1 from U with ``upper``)."""
+    x = _matrices(x, "cholesky_inverse")
+    return _lib.inv(matmul(_mT(x), x) if upper else matmul(x, _mT(x)))
+
+
+def matrix_rank(x, tol=None) -> Tensor:
+    """The number of singular values above ``tol`` (NumPy's default when None)."""
+    x = _matrices(x, "matrix_rank")
+    return Tensor(np.asarray(np.linalg.matrix_rank(x.data, tol=tol)))

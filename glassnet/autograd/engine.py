@@ -5,6 +5,11 @@ the ops in reverse topological order guarantees that when an op is reached, ever
 output to it has already delivered its share of the gradient (shares are summed: a tensor used
 twice gets the sum of both gradients). The order comes from an iterative depth-first search, so
 graphs of any depth work and the order is the same on every run.
+
+Two drivers share that walk: :func:`backward` accumulates into every leaf's ``.grad`` and frees
+the graph (PyTorch's ``loss.backward()``); :func:`gradients` returns d(roots)/d(sources) for
+chosen tensors, leaves or intermediates, and leaves both the graph and every ``.grad`` alone
+(what ``GradientTape.gradient`` needs: two tapes may read one forward graph).
 """
 
 from __future__ import annotations
@@ -12,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def topological_order(root_fn):
-    """The ops reachable from ``root_fn``, each listed before every op it depends on."""
+def topological_order(root_fn, *more_roots):
+    """The ops reachable from the root ops, each listed before every op it depends on."""
     postorder, visited = [], set()
-    stack = [(root_fn, False)]
+    stack = [(fn, False) for fn in reversed((root_fn, *more_roots))]
     while stack:
         fn, children_done = stack.pop()
         if children_done:
@@ -39,6 +44,26 @@ def topological_order(root_fn):
     return postorder
 
 
+def _input_grads(fn, grad_output):
+    """``(input, gradient)`` for each input of ``fn`` that takes a gradient, checked."""
+    input_grads = fn.backward(grad_output)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    for t, g, needed in zip(fn.inputs, input_grads, fn.needs_input_grad, strict=True):
+        if not needed or g is None:
+            continue
+        if g.shape != t.data.shape:
+            raise RuntimeError(
+                f"{fn.name}.backward returned a gradient of shape {g.shape} for an input "
+                f"of shape {t.data.shape}"
+            )
+        yield t, g
+
+
+def _add_to(grads, fn, g):
+    grads[fn] = grads[fn] + g if fn in grads else g
+
+
 def backward(root, grad=None, retain_graph=False):
     """Accumulate d(root)/d(leaf), scaled by ``grad``, into ``leaf.grad`` for every leaf."""
     if not root._requires_grad:
@@ -57,27 +82,93 @@ def backward(root, grad=None, retain_graph=False):
 
     grads = {root._ctx: grad}
     for fn in topological_order(root._ctx):
-        grad_output = grads.pop(fn)
-        input_grads = fn.backward(grad_output)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        for t, g, needed in zip(fn.inputs, input_grads, fn.needs_input_grad, strict=True):
-            if not needed or g is None:
-                continue
-            if g.shape != t.data.shape:
-                raise RuntimeError(
-                    f"{fn.name}.backward returned a gradient of shape {g.shape} for an input "
-                    f"of shape {t.data.shape}"
-                )
-            parent = t._ctx
-            if parent is None:
-                _accumulate_leaf(t, g, handed_out)
-            elif parent in grads:
-                grads[parent] = grads[parent] + g
-            else:
-                grads[parent] = g
+        grad_output = grads.pop(fn, None)
+        if grad_output is not None:
+            for t, g in _input_grads(fn, grad_output):
+                if t._ctx is None:
+                    _accumulate_leaf(t, g, handed_out)
+                else:
+                    _add_to(grads, t._ctx, g)
         if not retain_graph:
             fn.release()
+
+
+def gradients(roots, seeds, sources):
+    """d(sum_i <seeds[i], roots[i]>)/d(source) for each source: a list of arrays, None where
+    no recorded path leads from the source to a root.
+
+    Sources may be leaves or intermediate tensors (d/dh for ``h = x @ w`` is the gradient
+    flowing into ``h``, summed over all its uses). Nothing is written to any ``.grad`` and
+    the graph is not freed. Only ops that lie between a root and a source run their
+    backward: a tape asking for a discriminator's weights skips the generator below it.
+
+    Args:
+        roots: tensors (the targets).
+        seeds: one array per root, of the root's shape: the gradient of the final scalar
+            with respect to that root (ones for a plain sum).
+        sources: tensors to differentiate with respect to.
+    """
+    results = [None] * len(sources)
+    by_id = {}  # id(source) -> positions in ``sources`` (a tensor may be listed twice)
+    for i, s in enumerate(sources):
+        by_id.setdefault(id(s), []).append(i)
+    producer = {s._ctx: id(s) for s in sources if s._ctx is not None}
+
+    def deliver(t, g):
+        # Copied on first arrival: ``g`` may be an array another op's backward hands on or
+        # a buffer the fast kernels write into again; the caller gets arrays of its own.
+        first = results[by_id[id(t)][0]]
+        if first is None:
+            first = np.array(g, dtype=t.data.dtype, copy=True)
+        else:
+            np.add(first, g, out=first)
+        for i in by_id[id(t)]:
+            results[i] = first
+
+    root_fns = []
+    for root, seed in zip(roots, seeds, strict=True):
+        if root._ctx is None:
+            if id(root) in by_id:  # d(x)/d(x): the seed itself
+                deliver(root, seed)
+        else:
+            root_fns.append(root._ctx)
+    if not root_fns:
+        return results
+
+    try:
+        order = topological_order(*root_fns)
+    except RuntimeError:
+        raise RuntimeError(
+            "gradient: the target's graph was freed by a backward() call (backward frees it "
+            "unless retain_graph=True). Take the gradients before calling backward(), or "
+            "call backward(retain_graph=True)."
+        ) from None
+    # reaches[fn]: some source lies below fn's output, so fn's backward has to run.
+    reaches = {}
+    for fn in reversed(order):
+        reaches[fn] = any(id(t) in by_id or (t._ctx is not None and reaches[t._ctx])
+                          for t in fn.inputs)
+    wanted = {fn for fn in order if reaches[fn] or fn in producer}
+
+    grads = {}
+    for root, seed in zip(roots, seeds):
+        if root._ctx in wanted:
+            _add_to(grads, root._ctx, seed)
+    for fn in order:
+        grad_output = grads.pop(fn, None)
+        if grad_output is None:
+            continue
+        if fn in producer:
+            deliver(sources[by_id[producer[fn]][0]], grad_output)
+        if not reaches[fn]:
+            continue
+        for t, g in _input_grads(fn, grad_output):
+            if t._ctx is None:
+                if id(t) in by_id:
+                    deliver(t, g)
+            elif t._ctx in wanted:
+                _add_to(grads, t._ctx, g)
+    return results
 
 
 def _initial_grad(root, grad):

@@ -22,6 +22,7 @@ from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
+from glassnet.autograd.variable import Variable
 from glassnet.naming import snake_case
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import regularizers as regularizers_module
@@ -212,7 +213,8 @@ class Layer:
         return param
 
     def _own_parameters(self):
-        return [v for v in _walk(self.__dict__.values(), Parameter)]
+        # Variables too: a layer may make its weights with tf.Variable in __init__.
+        return [v for v in _walk(self.__dict__.values(), Variable)]
 
     def _sublayers(self):
         return [v for v in _walk(self.__dict__.values(), Layer) if v is not self]

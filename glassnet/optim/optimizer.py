@@ -159,11 +159,24 @@ class Optimizer:
     # -- applying updates -----------------------------------------------------------------
 
     def apply_gradients(self, grads_and_vars):
-        """Update each variable with its gradient (Keras): ``zip(grads, variables)``."""
+        """Update each variable with its gradient (Keras): ``zip(grads, variables)``.
+
+        Gradients may be arrays or Tensors (what ``GradientTape.gradient`` returns); a None
+        gradient (a variable the loss does not depend on) is skipped with a warning, as
+        Keras does, and no gradient at all is an error."""
         grads, variables = [], []
         for g, v in grads_and_vars:
+            if not isinstance(v, Tensor):
+                raise TypeError(f"{type(self).__name__}.apply_gradients: each variable must be "
+                                f"a Variable (a layer weight or a tf.Variable). Received: "
+                                f"{type(v).__name__}")
             grads.append(g)
             variables.append(v)
+        missing = [getattr(v, "name", None) for g, v in zip(grads, variables) if g is None]
+        if missing and len(missing) < len(variables):
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the "
+                          f"loss. If using `model.compile()`, did you forget to provide a "
+                          f"`loss` argument?", UserWarning, stacklevel=2)
         self.apply(grads, variables)
 
     def apply(self, grads, variables):

@@ -164,6 +164,9 @@ class Steps:
         total, _ = self._compiled_loss(self._as_output_list(y), outputs, sample_weight)
         for term in regularization_losses or []:
             total = total + term
+        # As tf.keras 2's LossesContainer: the "loss" logged for the step is this call's.
+        self._current_metrics().loss_tracker.update_state(float(total.data),
+                                                          sample_weight=len(outputs[0]))
         return total
 
     @property

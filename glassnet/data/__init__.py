@@ -1,6 +1,17 @@
-"""Data utilities: datasets and loaders, batching helpers and array preprocessing."""
+"""Data utilities: tf.data-style ``Dataset`` pipelines, PyTorch-style datasets and loaders,
+batching helpers and array preprocessing."""
 
-from glassnet.data.dataset import ArrayDataset, DataLoader, Dataset, TensorDataset
+from glassnet.data import experimental
+from glassnet.data.dataset import (
+    AUTOTUNE,
+    INFINITE_CARDINALITY,
+    UNKNOWN_CARDINALITY,
+    ArrayDataset,
+    DataLoader,
+    Dataset,
+    TensorDataset,
+)
+from glassnet.data.experimental import Options
 from glassnet.data.preprocessing import (
     MinMaxScaler,
     Standardizer,
@@ -9,8 +20,10 @@ from glassnet.data.preprocessing import (
     train_test_split,
 )
 from glassnet.data.sequence import PyDataset, Sequence
+from glassnet.data.structure import TensorSpec
 from glassnet.data.utils import normalize, to_categorical
 
-__all__ = ["ArrayDataset", "DataLoader", "Dataset", "MinMaxScaler", "PyDataset", "Sequence",
-           "Standardizer", "TensorDataset", "k_fold", "normalize", "pad_sequences",
-           "to_categorical", "train_test_split"]
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "ArrayDataset",
+           "DataLoader", "Dataset", "MinMaxScaler", "Options", "PyDataset", "Sequence",
+           "Standardizer", "TensorDataset", "TensorSpec", "experimental", "k_fold", "normalize",
+           "pad_sequences", "to_categorical", "train_test_split"]

@@ -21,6 +21,7 @@ from glassnet.train.compile_utils import CompiledLoss, CompileMetrics, StepMetri
 from glassnet.train.data_adapter import (
     ArrayBatches,
     GeneratorBatches,
+    check_dataset_batch_size,
     flatten_structure,
     is_generator_like,
     subset,
@@ -103,7 +104,8 @@ class Trainer(Steps):
             if sample_weight is not None:
                 raise ValueError(f"{what}: when x is a generator or Sequence it yields the "
                                  f"sample weights too; do not pass sample_weight")
-            return GeneratorBatches(x, self.input_names, steps)
+            check_dataset_batch_size(x, batch_size, what)
+            return GeneratorBatches(x, self.input_names, steps, self.output_names)
         xs = flatten_structure(x, self.input_names)
         ys = None
         if y is not None:
@@ -254,7 +256,7 @@ class Trainer(Steps):
 
     def _validation_adapter(self, data, batch_size, steps):
         if is_generator_like(data):
-            return GeneratorBatches(data, self.input_names, steps)
+            return GeneratorBatches(data, self.input_names, steps, self.output_names)
         if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
             raise ValueError("fit: validation_data must be (x_val, y_val) or (x_val, y_val, "
                              "sample_weight_val)")
@@ -303,7 +305,8 @@ class Trainer(Steps):
         if x is None:
             raise ValueError("predict: x is required")
         if is_generator_like(x):
-            batches = GeneratorBatches(x, self.input_names, steps)
+            check_dataset_batch_size(x, batch_size, "predict")
+            batches = GeneratorBatches(x, self.input_names, steps, self.output_names)
         else:
             xs = flatten_structure(x, self.input_names)
             batches = ArrayBatches(xs, None, None, 32 if batch_size is None else batch_size,

@@ -2,6 +2,7 @@
 only its import changed (``import glassnet as tf``; ``from glassnet import keras``;
 ``from glassnet.keras.layers import Dense``). Nothing here has logic of its own."""
 
+from glassnet.autograd.variable import Variable
 from glassnet.keras import (
     activations,
     backend,
@@ -12,14 +13,16 @@ from glassnet.keras import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     preprocessing,
+    random,
     regularizers,
     utils,
 )
 from glassnet.nn.layers import Input
 from glassnet.train import Model, Sequential
 
-__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers",
-           "preprocessing", "regularizers", "utils"]
+__all__ = ["Input", "Model", "Sequential", "Variable", "activations", "backend", "callbacks",
+           "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
+           "optimizers", "preprocessing", "random", "regularizers", "utils"]

@@ -3,6 +3,11 @@
 A reverse-mode autodiff engine over NumPy whose every formula sits next to its gradient, and
 (in the packages built on it) a layer system with Keras semantics.
 
+The top level is also TensorFlow's (``import glassnet as tf``): ``tf.constant``,
+``tf.reduce_sum``, ``tf.GradientTape``, ``tf.math``, ``tf.nn``, ``tf.keras``, ``tf.data``...
+(see ``glassnet.tf``); where TensorFlow and glassnet's ops use one name with different
+arguments, the name here takes TensorFlow's, and ``glassnet.autograd.ops`` keeps the op's.
+
 >>> import glassnet
 >>> x = glassnet.tensor([1.0, -2.0, 3.0], requires_grad=True)
 >>> glassnet.relu(x).sum().backward()
@@ -17,11 +22,24 @@ import importlib as _importlib
 from glassnet import losses, metrics, nn, optim  # noqa: E402
 from glassnet.autograd import *  # noqa: E402, F403 - tensors and ops are the top-level API
 from glassnet.autograd import __all__ as _autograd_all  # noqa: E402
+from glassnet.autograd.tape import GradientTape  # noqa: E402
+from glassnet.autograd.variable import Variable  # noqa: E402
 from glassnet.backend import floatx, get_array_module, seed, set_floatx  # noqa: E402
 from glassnet.kernels.threads import get_num_threads, set_num_threads  # noqa: E402
 
-__all__ = ["floatx", "get_array_module", "get_num_threads", "losses", "metrics", "nn", "optim",
-           "seed", "set_floatx", "set_num_threads", *_autograd_all]
+# TensorFlow's names last, so that they win where they share a name with an op
+from glassnet.tf import *  # noqa: E402, F403
+from glassnet.tf import __all__ as _tf_all  # noqa: E402
+
+# tf.print, tf.range and tf.bool: attributes only, left out of __all__ so that a star import
+# does not replace Python's print, range and bool
+from glassnet.tf.core import print  # noqa: E402, F401
+from glassnet.tf.creation import range  # noqa: E402, F401
+from glassnet.tf.dtypes import bool  # noqa: E402, F401
+
+__all__ = ["GradientTape", "Variable", "floatx", "get_array_module", "get_num_threads",
+           "losses", "metrics", "nn", "optim", "seed", "set_floatx", "set_num_threads",
+           *_autograd_all, *_tf_all]
 
 # The packages above the engine load on first use (PEP 562), so ``import glassnet as tf;
 # tf.keras.Sequential`` works in a fresh interpreter without ``import glassnet`` paying for

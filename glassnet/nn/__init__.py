@@ -1,27 +1,16 @@
 """Neural-network building blocks: layers, parameters, activations, initializers, regularizers.
 
-The activation functions are here too, as tutorials call them (``tf.nn.softmax(logits)``).
+The ``tf.nn`` functions are here too, as tutorials call them (``tf.nn.softmax(logits)``,
+``tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)``): ``import glassnet as tf``
+makes ``tf.nn`` this package, and the functions are ``glassnet.tf.nn``'s.
 """
 
-from glassnet.autograd.ops import (
-    dropout,
-    elu,
-    gelu,
-    leaky_relu,
-    log_softmax,
-    relu,
-    selu,
-    sigmoid,
-    silu,
-    softmax,
-    softplus,
-    tanh,
-)
 from glassnet.nn import activations, initializers, layers, regularizers
 from glassnet.nn.layer import Layer, reset_names
 from glassnet.nn.parameter import Parameter
 from glassnet.nn.symbolic import SymbolicTensor
+from glassnet.tf.nn import *  # noqa: F403 - the tf.nn functions, named by its __all__
+from glassnet.tf.nn import __all__ as _tf_nn_all
 
-__all__ = ["Layer", "Parameter", "SymbolicTensor", "activations", "dropout", "elu", "gelu",
-           "initializers", "layers", "leaky_relu", "log_softmax", "regularizers", "relu",
-           "reset_names", "selu", "sigmoid", "silu", "softmax", "softplus", "tanh"]
+__all__ = ["Layer", "Parameter", "SymbolicTensor", "activations", "initializers", "layers",
+           "regularizers", "reset_names", *_tf_nn_all]

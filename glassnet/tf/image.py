@@ -1,0 +1,199 @@
+"""``tf.image``: resizing, flips, rotations, crops, standardization and dtype conversion of
+images laid out (height, width, channels) or (batch, height, width, channels), as tf.
+
+Everything here is differentiable where it is a function of the pixel values (resize, flips,
+crops, standardization); the gradient of a flip or crop is the same rearrangement of gy.
+
+>>> import glassnet as tf
+>>> tf.image.resize(tf.ones([1, 4, 4, 3]), [2, 2]).shape
+(1, 2, 2, 3)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd import ops
+from glassnet.autograd.ops._operands import constant
+from glassnet.tf.dtypes import numpy_dtype
+from glassnet.tf.random import _generator
+
+__all__ = [
+    "adjust_brightness", "central_crop", "convert_image_dtype", "crop_to_bounding_box",
+    "flip_left_right", "flip_up_down", "grayscale_to_rgb", "per_image_standardization",
+    "random_flip_left_right", "random_flip_up_down", "resize", "rgb_to_grayscale", "rot90",
+]
+
+_METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
+
+
+class ResizeMethod:
+    """The names ``method=`` takes (``tf.image.ResizeMethod.BILINEAR`` is "bilinear")."""
+
+    BILINEAR, NEAREST_NEIGHBOR, BICUBIC, AREA = "bilinear", "nearest", "bicubic", "area"
+    LANCZOS3, LANCZOS5 = "lanczos3", "lanczos5"
+
+
+def _images(images, op):
+    x = constant(images)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: images must be (height, width, channels) or (batch, height, "
+                         f"width, channels); received shape {x.shape}")
+    return x
+
+
+def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
+           name=None):
+    """``images`` resized to ``size`` = (height, width), half-pixel centres as tf 2.
+    The result is float32 (float64 stays float64, where tf would give float32), except with
+    "nearest", which keeps the input's dtype;
+    ``preserve_aspect_ratio`` scales both sides by one factor so the result fits in size.
+    """
+    x = _images(images, "resize")
+    method = str(method).lower()
+    if method not in _METHODS:
+        raise ValueError(f"resize: method must be one of {_METHODS}; received {method!r}")
+    height, width = (int(n) for n in np.asarray(constant(size).data).reshape(-1))
+    if preserve_aspect_ratio:
+        h, w = x.shape[-3:-1]
+        scale = min(height / h, width / w)
+        height, width = int(round(scale * h)), int(round(scale * w))
+    out = ops.resize(x, (height, width), interpolation=method, antialias=antialias)
+    if method == "nearest":
+        return ops.cast(out, x.dtype)
+    return out if out.dtype in (np.float32, np.float64) else ops.cast(out, np.float32)
+
+
+def _flip(x, axis):
+    key = [slice(None)] * x.ndim
+    key[axis] = slice(None, None, -1)
+    return x[tuple(key)]
+
+
+def flip_left_right(image):
+    """``image`` mirrored horizontally (the width axis reversed)."""
+    x = _images(image, "flip_left_right")
+    return _flip(x, x.ndim - 2)
+
+
+def flip_up_down(image):
+    """``image`` mirrored vertically (the height axis reversed)."""
+    x = _images(image, "flip_up_down")
+    return _flip(x, x.ndim - 3)
+
+
+def _random_flip(image, seed, axis_from_end, op):
+    x = _images(image, op)
+    axis = x.ndim - axis_from_end
+    if x.ndim == 3:
+        return _flip(x, axis) if _generator(seed).random() < 0.5 else x
+    flip = _generator(seed).random(x.shape[0]) < 0.5  # one coin per image of the batch
+    return ops.where(flip[:, None, None, None], _flip(x, axis), x)
+
+
+def random_flip_left_right(image, seed=None):
+    """Each image mirrored horizontally with probability 1/2."""
+    return _random_flip(image, seed, 2, "random_flip_left_right")
+
+
+def random_flip_up_down(image, seed=None):
+    """Each image mirrored vertically with probability 1/2."""
+    return _random_flip(image, seed, 3, "random_flip_up_down")
+
+
+def rot90(image, k=1, name=None):
+    """``image`` rotated by k * 90 degrees counter-clockwise (as ``np.rot90``)."""
+    x = _images(image, "rot90")
+    h, w = x.ndim - 3, x.ndim - 2
+    perm = list(np.arange(x.ndim).tolist())
+    perm[h], perm[w] = w, h
+    for _ in range(int(k) % 4):  # at most three quarter turns
+        x = ops.transpose(_flip(x, w), perm)
+    return x
+
+
+def per_image_standardization(image):
+    """(x - mean) / max(std, 1 / sqrt(N)) for each image over its N = H*W*C values: zero
+    mean, unit variance, and no division by 0 for a flat image; float32."""
+    x = _images(image, "per_image_standardization")
+    x = ops.cast(x, np.float32) if x.dtype != np.float32 else x
+    axes = (-3, -2, -1)
+    n = int(np.prod(x.shape[-3:]))
+    mean = ops.mean(x, axes, keepdims=True)
+    std = ops.std(x, axes, keepdims=True)
+    return (x - mean) / ops.maximum(std, 1.0 / np.sqrt(n))
+
+
+def convert_image_dtype(image, dtype, saturate=False, name=None):
+    """Pixel values rescaled between dtypes: integers span [0, max of their type], floats
+    [0, 1). Integer to float divides by the integer maximum; float to integer multiplies
+    by (max + 0.5) and truncates; floats are only cast.
+
+    >>> convert_image_dtype(np.array([0, 255], np.uint8), "float32").tolist()
+    [0.0, 1.0]
+    """
+    x, dtype = constant(image), numpy_dtype(dtype)
+    src = x.dtype
+    if src == dtype:
+        return x
+    if src.kind == "f" and dtype.kind == "f":
+        return ops.cast(x, dtype)
+    if src.kind in "iu" and dtype.kind == "f":
+        return ops.cast(x, dtype) / float(np.iinfo(src).max)
+    if src.kind == "f" and dtype.kind in "iu":
+        scaled = x.data * (np.iinfo(dtype).max + 0.5)
+        if saturate:
+            scaled = np.clip(scaled, np.iinfo(dtype).min, np.iinfo(dtype).max)
+        return constant(scaled.astype(dtype))
+    if src.kind in "iu" and dtype.kind in "iu":
+        ratio = (np.iinfo(dtype).max + 1) / (np.iinfo(src).max + 1)
+        return constant((x.data.astype(np.float64) * ratio).astype(dtype))
+    raise TypeError(f"convert_image_dtype: cannot convert {src} images to {dtype}")
+
+
+def rgb_to_grayscale(images, name=None):
+    """Luma 0.2989 R + 0.587 G + 0.114 B, keeping a channel axis of size 1."""
+    x = _images(images, "rgb_to_grayscale")
+    if x.shape[-1] != 3:
+        raise ValueError(f"rgb_to_grayscale: expected 3 channels; received shape {x.shape}")
+    weights = np.array([0.2989, 0.587, 0.114], dtype=x.dtype if x.dtype.kind == "f" else None)
+    return ops.sum(x * weights, axis=-1, keepdims=True)
+
+
+def grayscale_to_rgb(images, name=None):
+    """The single channel repeated three times."""
+    x = _images(images, "grayscale_to_rgb")
+    if x.shape[-1] != 1:
+        raise ValueError(f"grayscale_to_rgb: expected 1 channel; received shape {x.shape}")
+    return ops.concat([x, x, x], axis=-1)
+
+
+def adjust_brightness(image, delta):
+    """image + delta."""
+    return constant(image) + delta
+
+
+def crop_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
+    """The window of target_height x target_width whose top-left corner is at
+    (offset_height, offset_width)."""
+    x = _images(image, "crop_to_bounding_box")
+    h, w = x.shape[-3:-1]
+    if offset_height < 0 or offset_width < 0 or offset_height + target_height > h \
+            or offset_width + target_width > w:
+        raise ValueError(f"crop_to_bounding_box: a {target_height}x{target_width} window at "
+                         f"({offset_height}, {offset_width}) does not fit a {h}x{w} image")
+    lead = (slice(None),) * (x.ndim - 3)
+    return x[lead + (slice(offset_height, offset_height + target_height),
+                     slice(offset_width, offset_width + target_width))]
+
+
+def central_crop(image, central_fraction):
+    """The centred window with ``central_fraction`` (in (0, 1]) of each side."""
+    x = _images(image, "central_crop")
+    if not 0 < central_fraction <= 1:
+        raise ValueError(f"central_crop: central_fraction must be in (0, 1]; received "
+                         f"{central_fraction}")
+    h, w = x.shape[-3:-1]
+    # as tf: the border is (size - size * fraction) / 2, rounded down
+    top, left = int((h - h * central_fraction) / 2), int((w - w * central_fraction) / 2)
+    return crop_to_bounding_box(x, top, left, h - 2 * top, w - 2 * left)

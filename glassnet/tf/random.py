@@ -1,0 +1,117 @@
+"""``tf.random``: normal, uniform, truncated_normal, categorical, shuffle, set_seed, with
+TensorFlow's argument names (shape, mean, stddev, minval, maxval, dtype, seed).
+
+Draws come from the generator ``glassnet.seed`` (= ``set_seed``) fixes; an op-level
+``seed=n`` draws from its own generator seeded with n instead, so the same call with the same
+seed gives the same values.
+
+>>> import glassnet as tf
+>>> tf.random.set_seed(0); a = tf.random.normal([2])
+>>> tf.random.set_seed(0); b = tf.random.normal([2])
+>>> bool((a.numpy() == b.numpy()).all())
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import backend
+from glassnet.autograd.ops._operands import constant
+from glassnet.autograd.tensor import Tensor
+from glassnet.tf.dtypes import float32, int64, numpy_dtype
+
+__all__ = ["categorical", "normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
+
+
+def set_seed(seed) -> None:
+    """Seed every generator glassnet draws from (the same as ``glassnet.seed``)."""
+    backend.seed(seed)
+
+
+def _generator(seed):
+    if seed is None:
+        return backend.generator()
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer or None; received {seed!r}")
+    return np.random.default_rng(int(seed))
+
+
+def _shape(shape, op):
+    data = np.asarray(shape.data if isinstance(shape, Tensor) else shape)
+    if data.dtype.kind not in "iu" and data.size:
+        raise TypeError(f"{op}: shape must hold integers; received {shape!r}")
+    dims = tuple(int(n) for n in data.reshape(-1))
+    if any(n < 0 for n in dims):
+        raise ValueError(f"{op}: shape must be non-negative; received {dims}")
+    return dims
+
+
+def _float_dtype(dtype, op):
+    dtype = numpy_dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"{op}: dtype must be floating; received {dtype}")
+    return dtype
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name=None) -> Tensor:
+    """Samples of the normal distribution N(mean, stddev**2)."""
+    dtype = _float_dtype(dtype, "normal")
+    z = _generator(seed).standard_normal(_shape(shape, "normal"))
+    return Tensor((z * np.asarray(stddev) + np.asarray(mean)).astype(dtype), dtype=dtype)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None,
+                     name=None) -> Tensor:
+    """Samples of N(mean, stddev**2) with those beyond 2 standard deviations drawn again
+    (so every value lies within mean +- 2 stddev)."""
+    dtype = _float_dtype(dtype, "truncated_normal")
+    gen = _generator(seed)
+    z = gen.standard_normal(_shape(shape, "truncated_normal"))
+    outside = np.abs(z) > 2
+    while outside.any():  # each round redraws the 4.6% left over: a few rounds in all
+        z[outside] = gen.standard_normal(int(outside.sum()))
+        outside = np.abs(z) > 2
+    return Tensor((z * np.asarray(stddev) + np.asarray(mean)).astype(dtype), dtype=dtype)
+
+
+def uniform(shape, minval=0, maxval=None, dtype=float32, seed=None, name=None) -> Tensor:
+    """Samples of the uniform distribution on [minval, maxval) (maxval None: 1, for floats);
+    an integer dtype draws integers and needs maxval.
+
+    >>> int(uniform([3], 0, 5, dtype="int32").numpy().max()) < 5
+    True
+    """
+    dtype, dims, gen = numpy_dtype(dtype), _shape(shape, "uniform"), _generator(seed)
+    if dtype.kind in "iu":
+        if maxval is None:
+            raise ValueError("uniform: an integer dtype needs maxval")
+        if not minval < maxval:
+            raise ValueError(f"uniform: need minval < maxval; received {minval}, {maxval}")
+        return Tensor(gen.integers(minval, maxval, dims).astype(dtype), dtype=dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"uniform: dtype must be floating or integer; received {dtype}")
+    maxval = 1.0 if maxval is None else maxval
+    u = gen.random(dims)
+    low, high = np.asarray(minval, np.float64), np.asarray(maxval, np.float64)
+    return Tensor((low + u * (high - low)).astype(dtype), dtype=dtype)
+
+
+def categorical(logits, num_samples, dtype=int64, seed=None, name=None) -> Tensor:
+    """Class indices drawn from softmax(logits) for each row of ``logits`` (batch, classes):
+    shape (batch, num_samples), by the Gumbel-max trick (argmax of logits + Gumbel noise)."""
+    z = constant(logits).data
+    if z.ndim != 2:
+        raise ValueError(f"categorical: logits must be (batch, classes); received shape "
+                         f"{z.shape}")
+    u = _generator(seed).random((z.shape[0], int(num_samples), z.shape[1]))
+    gumbel = -np.log(-np.log(np.clip(u, 1e-12, 1.0)))  # clipped: log(0) is -inf
+    return Tensor(np.argmax(z[:, None, :] + gumbel, axis=-1).astype(numpy_dtype(dtype)))
+
+
+def shuffle(value, seed=None, name=None) -> Tensor:
+    """``value`` with its first axis randomly permuted (no gradient)."""
+    x = constant(value)
+    if x.ndim == 0:
+        raise ValueError("shuffle: value must have at least one dimension")
+    return Tensor(x.data[_generator(seed).permutation(x.shape[0])], dtype=x.dtype)

@@ -1,0 +1,75 @@
+"""tf.linalg: TensorFlow's argument names and result conventions (svd's (s, u, v) order)."""
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_op
+
+import glassnet as tf
+
+A = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]], np.float32)
+B = np.arange(6, dtype=np.float32).reshape(3, 2)
+
+
+def test_inverse_determinants_solve():
+    np.testing.assert_allclose(tf.linalg.inv(A).numpy(), np.linalg.inv(A), rtol=1e-5)
+    assert tf.linalg.det(A).item() == pytest.approx(np.linalg.det(A), rel=1e-5)
+    sign, logabs = tf.linalg.slogdet(A)
+    assert sign.item() == 1 and logabs.item() == pytest.approx(np.log(np.linalg.det(A)), rel=1e-5)
+    assert tf.linalg.logdet(A).item() == pytest.approx(np.log(np.linalg.det(A)), rel=1e-5)
+    np.testing.assert_allclose(tf.linalg.solve(A, B).numpy(), np.linalg.solve(A, B), rtol=1e-5)
+    M = A + np.triu(A, 1)
+    np.testing.assert_allclose(tf.linalg.solve(M, B, adjoint=True).numpy(),
+                               np.linalg.solve(M.T, B), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tf.linalg.cholesky(A).numpy(), np.linalg.cholesky(A), rtol=1e-5)
+    with pytest.raises(ValueError, match="expected matrices"):
+        tf.linalg.solve([1.0, 2.0], B)
+
+
+def test_svd_returns_s_u_v():
+    s, u, v = tf.linalg.svd(B)
+    assert (s.shape, u.shape, v.shape) == ((2,), (3, 2), (2, 2))
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(B, compute_uv=False), rtol=1e-5)
+    np.testing.assert_allclose((u.numpy() * s.numpy()) @ v.numpy().T, B, atol=1e-5)
+    s, u, v = tf.linalg.svd(B, full_matrices=True)
+    assert (u.shape, v.shape) == ((3, 3), (2, 2))
+    assert tf.linalg.svd(B, compute_uv=False).shape == (2,)
+    q, r = tf.linalg.qr(B)
+    assert (q.shape, r.shape) == ((3, 2), (2, 2))
+    np.testing.assert_allclose(q.numpy() @ r.numpy(), B, atol=1e-5)
+    assert tf.linalg.qr(B, full_matrices=True)[0].shape == (3, 3)
+    e, vectors = tf.linalg.eigh(A)
+    np.testing.assert_allclose(e.numpy(), np.linalg.eigvalsh(A), rtol=1e-5)
+    assert vectors.shape == (3, 3)
+
+
+def test_diag_band_part_trace_transpose():
+    assert tf.linalg.diag([[1.0, 2.0], [3.0, 4.0]]).shape == (2, 2, 2)
+    np.testing.assert_array_equal(tf.linalg.diag([1.0, 2.0], k=1).numpy(),
+                                  np.diag([1.0, 2.0], k=1))
+    np.testing.assert_array_equal(tf.linalg.diag([1.0, 2.0], k=-1).numpy(),
+                                  np.diag([1.0, 2.0], k=-1))
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.linalg.diag_part(x).numpy(),
+                                  np.diagonal(x, axis1=-2, axis2=-1))
+    np.testing.assert_array_equal(tf.linalg.trace(x).numpy(), np.trace(x, axis1=1, axis2=2))
+    np.testing.assert_array_equal(tf.linalg.band_part(tf.ones([4, 4]), 1, 0).numpy(),
+                                  np.tril(np.triu(np.ones((4, 4)), -1)))
+    np.testing.assert_array_equal(tf.linalg.band_part(tf.ones([3, 4]), -1, 1).numpy(),
+                                  np.tril(np.ones((3, 4)), 1))
+    assert tf.linalg.matrix_transpose(x).shape == (2, 4, 3)
+    assert tf.linalg.global_norm([x, None, A]).item() == pytest.approx(
+        np.sqrt((x ** 2).sum() + (A ** 2).sum()), rel=1e-6)
+    assert tf.linalg.matmul is tf.matmul and tf.linalg.norm(A).item() == pytest.approx(
+        np.linalg.norm(A), rel=1e-6)
+
+
+def test_composed_functions_have_gradients():
+    check_op(lambda d: tf.linalg.diag(d, k=1), lambda d: torch.diag_embed(d, 1), [(2, 3)])
+    check_op(lambda t: tf.linalg.band_part(t, 1, 0), lambda t: torch.tril(torch.triu(t, -1)),
+             [(4, 4)])
+    check_op(lambda t: tf.linalg.trace(t), lambda t: torch.diagonal(t, 0, -2, -1).sum(-1),
+             [(2, 3, 3)])
+    check_op(lambda t: tf.linalg.logdet(t @ tf.linalg.matrix_transpose(t) + 3 * tf.eye(3)),
+             lambda t: torch.logdet(t @ t.T + 3 * torch.eye(3)), [(3, 3)], rtol=1e-4,
+             atol=1e-5, fd_rtol=1e-4)

@@ -41,6 +41,7 @@ import contextlib
 import itertools
 import os
 import queue
+import sys
 import threading
 
 # Below this many elements per call (a pass of ~100 us) a thread hand-off costs more than it
@@ -135,6 +136,7 @@ _depth = 0  # open thread_pool() blocks, all threads together
 _depth_lock = threading.Lock()
 _held = None  # [(BLAS library, its thread count before)] while held to one thread
 _controller = None
+_modules_seen = 0
 _local = threading.local()  # .depth: this thread's open blocks
 
 
@@ -174,12 +176,16 @@ def blas_held():
 
 
 def _blas_libraries():
-    """threadpoolctl's handles on the BLAS libraries loaded (NumPy's)."""
-    global _controller
-    if _controller is None:
+    """threadpoolctl's handles on the BLAS libraries loaded (NumPy's, and SciPy's or
+    PyTorch's once they are imported)."""
+    global _controller, _modules_seen
+    # A BLAS arrives with the import of an extension module (scipy.linalg brings its own
+    # OpenBLAS), so the scan of loaded libraries is redone when the module count changed.
+    if _controller is None or len(sys.modules) != _modules_seen:
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
+        _modules_seen = len(sys.modules)
     if not _controller:
         return []
     return [lib for lib in _controller.lib_controllers if lib.user_api == "blas"]

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -36,6 +38,25 @@ def test_work_is_split_only_inside_a_thread_pool_block(two_threads):
         seen.clear()
         threads.over_batch(record, 10, 10)  # too little work to split
     assert seen == [(0, 10, threading.current_thread().name)]
+
+
+def test_a_blas_imported_after_the_first_block_is_held_too():
+    # In a fresh interpreter, so that SciPy (which ships an OpenBLAS of its own) is surely
+    # imported only after the first block has looked for BLAS libraries.
+    program = """
+from threadpoolctl import threadpool_info
+from glassnet.kernels import threads
+threads.set_num_threads(2)
+with threads.thread_pool():
+    pass
+import scipy.linalg
+with threads.thread_pool():
+    held = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+assert len(held) >= 2 and set(held) == {1}, held
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_thread_pool_holds_the_blas_to_one_thread_and_restores_it(two_threads):
@@ -144,6 +165,7 @@ def test_a_forked_child_starts_its_own_workers(two_threads):
 
 def test_without_a_blas_to_hold_nothing_is_split(two_threads, monkeypatch):
     monkeypatch.setattr(threads, "_controller", False)  # as if no BLAS were found
+    monkeypatch.setattr(threads, "_modules_seen", len(sys.modules))  # and no import since
     seen = []
     with threads.thread_pool():
         threads.over_batch(lambda lo, hi: seen.append((lo, hi)), 10, 1 << 20)

@@ -15,6 +15,7 @@ from glassnet import backend
 from glassnet.autograd import engine
 from glassnet.autograd.broadcast import broadcast_mismatch
 from glassnet.autograd.grad_mode import _grad_mode
+from glassnet.autograd.tensor_shape import TensorShape
 
 
 class Function:
@@ -194,8 +195,8 @@ class Tensor:
     # -- array facts ----------------------------------------------------------------------
 
     @property
-    def shape(self) -> tuple:
-        return self.data.shape
+    def shape(self) -> TensorShape:
+        return TensorShape(self.data.shape)
 
     @property
     def ndim(self) -> int:

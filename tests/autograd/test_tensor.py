@@ -94,3 +94,19 @@ def test_floatx_can_be_float64():
         gn.set_floatx("float32")
     with pytest.raises(ValueError, match="float32' or 'float64"):
         gn.set_floatx("int8")
+
+
+def test_shape_is_a_tuple_with_tensorflows_methods():
+    import subprocess
+    import sys
+
+    program = (
+        "import glassnet as tf\n"
+        "x = tf.zeros((4, 3))\n"
+        "assert x.shape == (4, 3) and isinstance(x.shape, tuple)\n"
+        "assert x.shape.as_list() == [4, 3] and x.shape.rank == 2\n"
+        "assert x.shape.num_elements() == 12 and x.shape[1:].as_list() == [3]\n"
+        "assert repr(x.shape) == '(4, 3)' and tf.TensorShape([None, 3]).num_elements() is None\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

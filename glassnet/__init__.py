@@ -38,8 +38,9 @@ from glassnet.tf.core import print  # noqa: E402, F401
 from glassnet.tf.creation import range  # noqa: E402, F401
 from glassnet.tf.dtypes import bool  # noqa: E402, F401
 
-__all__ = ["GradientTape", "TensorShape", "Variable", "floatx", "get_array_module", "get_num_threads",
-           "losses", "metrics", "nn", "optim", "seed", "set_floatx", "set_num_threads",
+__all__ = ["GradientTape", "TensorShape", "Variable", "floatx", "get_array_module",
+           "get_num_threads", "losses", "metrics", "nn", "optim", "seed", "set_floatx",
+           "set_num_threads",
            *_autograd_all, *_tf_all]
 
 # The packages above the engine load on first use (PEP 562), so ``import glassnet as tf;

@@ -3,19 +3,31 @@ linspace, randn, rand, eye. Random creators draw from the generator that ``glass
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 
 
+def as_size(n):
+    """``n`` as a size: an int, a NumPy integer or a 0-d integer tensor; else None."""
+    if isinstance(n, (bool, np.bool_)):
+        return None
+    try:
+        return operator.index(n)
+    except TypeError:
+        return None
+
+
 def _shape(shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+    if len(shape) == 1 and as_size(shape[0]) is None:
         shape = tuple(shape[0])
-    for n in shape:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"expected a shape of non-negative integers. Received: {shape}")
-    return tuple(int(n) for n in shape)
+    sizes = tuple(as_size(n) for n in shape)
+    if any(n is None or n < 0 for n in sizes):
+        raise ValueError(f"expected a shape of non-negative integers. Received: {shape}")
+    return sizes
 
 
 def _float_dtype(dtype):

@@ -266,6 +266,13 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        # A 0-d integer tensor is an index or a size (tf.ones((tf.shape(x)[0], 1))).
+        if self.data.ndim == 0 and self.data.dtype.kind in "iu":
+            return int(self.data)
+        raise TypeError(f"only a 0-d integer tensor can be used as an index or a size; this "
+                        f"one has shape {self.shape} and dtype {self.dtype}")
+
     def __format__(self, spec):
         # f"{loss:.4f}" as TensorFlow's tensors allow: a one-element tensor formats its number.
         if spec and self.data.size == 1:

@@ -162,6 +162,9 @@ class Batch(Node):
             return n
         return n // self.batch_size if self.drop_remainder else -(-n // self.batch_size)
 
+    def gathers_from_memory(self):
+        return self.node.index_stream() is not None
+
     def spec(self):
         return structure.batched_spec(self.node.spec(),
                                       self.batch_size if self.drop_remainder else None)

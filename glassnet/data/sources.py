@@ -50,6 +50,11 @@ class Node:
         ``gather(index)``), ``passes`` yielding slices or index arrays in order; else None."""
         return None
 
+    def gathers_from_memory(self) -> bool:
+        """Whether each element is one gather from in-memory arrays (the batch fast path):
+        nothing a background thread could do ahead of the consumer."""
+        return False
+
 
 class Slices(Node):
     """``from_tensor_slices``: element ``i`` is row ``i`` of every array in ``components``."""

@@ -20,6 +20,16 @@ from glassnet.metrics.accuracy import (
 )
 from glassnet.metrics.base import Mean, MeanMetricWrapper, Metric
 from glassnet.metrics.confusion import AUC, F1Score, Precision, Recall, confusion_matrix
+from glassnet.metrics.probabilistic import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    KLDivergence,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    categorical_crossentropy,
+    kl_divergence,
+    sparse_categorical_crossentropy,
+)
 from glassnet.metrics.regression import (
     MeanAbsoluteError,
     MeanSquaredError,
@@ -40,7 +50,10 @@ _CLASSES = {
     AUC: ("auc",), MeanSquaredError: ("mean_squared_error", "mse"),
     MeanAbsoluteError: ("mean_absolute_error", "mae"),
     RootMeanSquaredError: ("root_mean_squared_error", "rmse"), R2Score: ("r2_score", "r2"),
-    Mean: ("mean",),
+    Mean: ("mean",), BinaryCrossentropy: ("binary_crossentropy",),
+    CategoricalCrossentropy: ("categorical_crossentropy",),
+    SparseCategoricalCrossentropy: ("sparse_categorical_crossentropy",),
+    KLDivergence: ("kl_divergence", "kld"),
 }
 METRICS = {}
 for _cls, _names in _CLASSES.items():
@@ -74,7 +87,10 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
 
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "F1Score", "Mean",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalCrossentropy",
+    "KLDivergence", "SparseCategoricalCrossentropy", "binary_crossentropy",
+    "categorical_crossentropy", "kl_divergence", "sparse_categorical_crossentropy",
+    "CategoricalAccuracy", "F1Score", "Mean",
     "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision",
     "R2Score", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
     "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "accuracy", "binary_accuracy",

@@ -4,6 +4,8 @@ outside the autograd graph."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
@@ -84,8 +86,32 @@ def real_number(value, arg, owner, low=None, high=None, low_open=False):
     return value
 
 
+class MetricValue(float):
+    """A metric's result: a Python float that also answers TensorFlow's ``.numpy()``
+    (``metric.result().numpy()`` in TensorFlow's guides)."""
+
+    __slots__ = ()
+
+    def numpy(self):
+        return np.float32(self)
+
+
+def _as_metric_value(result):
+    @functools.wraps(result)
+    def wrapped(self):
+        value = result(self)
+        return MetricValue(value) if type(value) is float else value
+
+    return wrapped
+
+
 class Metric:
     """Base class of stateful metrics."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "result" in cls.__dict__:  # every metric's float result answers .numpy()
+            cls.result = _as_metric_value(cls.__dict__["result"])
 
     # How y_true's shape must relate to y_pred's (see _EXPECTED); checked by update_state.
     shape_rule = "same"

@@ -38,9 +38,11 @@ from glassnet.tf.dtypes import (
 )
 from glassnet.tf.math import *  # noqa: F403
 from glassnet.tf.math import __all__ as _math_all
+from glassnet.tf.module import *  # noqa: F403
+from glassnet.tf.module import __all__ as _module_all
 
 __all__ = [
     "DType", "as_dtype", "double", "dtypes", "float16", "float32", "float64", "half", "image",
     "int8", "int16", "int32", "int64", "linalg", "math", "random", "uint8", "uint16", "uint32",
-    "uint64", "version", *_core_all, *_creation_all, *_math_all,
+    "uint64", "version", *_core_all, *_creation_all, *_math_all, *_module_all,
 ]

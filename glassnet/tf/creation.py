@@ -86,7 +86,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
 
 def _shape_and_dtype(shape, dtype, op):
     """zeros/ones arguments: tf's ``(shape, dtype)`` or glassnet's ``(*shape, dtype=)``."""
-    if shape and not isinstance(shape[0], (int, np.integer)):
+    if shape and creation.as_size(shape[0]) is None:
         if len(shape) > 2:
             raise TypeError(f"{op}: expected (shape, dtype); received {len(shape)} arguments")
         if len(shape) == 2:

@@ -142,6 +142,23 @@ def test_prefetch_thread_stops_when_the_iterator_is_dropped():
     assert len(producers()) == before
 
 
+def test_prefetch_reads_in_memory_batches_inline_and_runs_user_code_ahead():
+    def producers():
+        return [t for t in threading.enumerate() if t.name == "glassnet-prefetch"]
+    before = len(producers())
+    x = np.arange(40.0).reshape(20, 2)
+    inline = iter(D.from_tensor_slices((x, np.arange(20))).shuffle(20, seed=1).batch(4)
+                  .prefetch(2))
+    first = next(inline)
+    assert len(producers()) == before  # one gather per batch: no thread
+    assert first[0].shape == (4, 2)
+    ahead = iter(D.from_tensor_slices(x).map(lambda v: v * 2).batch(4).prefetch(2))
+    np.testing.assert_array_equal(next(ahead).numpy(), x[:4] * 2)
+    assert len(producers()) == before + 1  # a user's function: run by the producer thread
+    del ahead
+    gc.collect()
+
+
 # -- fit / evaluate / predict ----------------------------------------------------------------
 
 def _model(inputs=4):

@@ -210,3 +210,45 @@ def test_version_and_names():
     assert tf.version.VERSION == tf.__version__
     assert tf.newaxis is None and X[:, tf.newaxis].shape == (2, 1, 3, 4)
     assert tf.nn.layers.Dense is not None  # tf.nn is still the layers package
+
+
+def test_module_finds_variables_in_attributes_lists_dicts_submodules_and_layers():
+    import glassnet as tf
+    from glassnet import keras
+
+    class Block(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = tf.Variable(2.0)
+
+    class Net(tf.Module):
+        def __init__(self):
+            super().__init__(name="net")
+            self.w = tf.Variable(tf.ones((3, 2)))
+            self.frozen = tf.Variable(0.0, trainable=False)
+            self.blocks = [Block(), {"inner": Block()}]
+            self.dense = keras.layers.Dense(4)
+            self.dense.build((None, 2))
+
+    net = Net()
+    assert net.name == "net" and Block().name == "block"
+    assert len(net.variables) == 1 + 1 + 2 + 2
+    assert net.trainable_variables[0] is net.w
+    assert net.non_trainable_variables == (net.frozen,)
+    assert len(net.submodules) == 3
+    with tf.device("CPU:0"), tf.name_scope("scope"):
+        y = tf.matmul(tf.ones((1, 3)), net.w)
+    assert y.shape == (1, 2)
+    with pytest.raises(TypeError, match="`name` must be a string"):
+        tf.Module(name=3)
+
+
+def test_sizes_may_be_zero_d_integer_tensors():
+    import glassnet as tf
+
+    n = tf.shape(tf.zeros([4, 3]))[0]
+    assert tf.ones((n, 1)).shape == (4, 1) and tf.zeros(n).shape == (4,)
+    with pytest.raises(ValueError, match="non-negative integers"):
+        tf.ones((tf.constant(1.5), 1))
+    with pytest.raises(TypeError, match="0-d integer tensor"):
+        [0, 1][tf.constant([1])]

@@ -22,7 +22,7 @@ import importlib as _importlib
 from glassnet import losses, metrics, nn, optim  # noqa: E402
 from glassnet.autograd import *  # noqa: E402, F403 - tensors and ops are the top-level API
 from glassnet.autograd import __all__ as _autograd_all  # noqa: E402
-from glassnet.autograd.tape import GradientTape  # noqa: E402
+from glassnet.autograd.tape import GradientTape, UnconnectedGradients  # noqa: E402
 from glassnet.autograd.tensor_shape import TensorShape  # noqa: E402
 from glassnet.autograd.variable import Variable  # noqa: E402
 from glassnet.backend import floatx, get_array_module, seed, set_floatx  # noqa: E402
@@ -38,10 +38,9 @@ from glassnet.tf.core import print  # noqa: E402, F401
 from glassnet.tf.creation import range  # noqa: E402, F401
 from glassnet.tf.dtypes import bool  # noqa: E402, F401
 
-__all__ = ["GradientTape", "TensorShape", "Variable", "floatx", "get_array_module",
-           "get_num_threads", "losses", "metrics", "nn", "optim", "seed", "set_floatx",
-           "set_num_threads",
-           *_autograd_all, *_tf_all]
+__all__ = ["GradientTape", "TensorShape", "UnconnectedGradients", "Variable", "floatx",
+           "get_array_module", "get_num_threads", "losses", "metrics", "nn", "optim", "seed",
+           "set_floatx", "set_num_threads", *_autograd_all, *_tf_all]
 
 # The packages above the engine load on first use (PEP 562), so ``import glassnet as tf;
 # tf.keras.Sequential`` works in a fresh interpreter without ``import glassnet`` paying for

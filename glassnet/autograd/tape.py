@@ -38,7 +38,9 @@ graph itself is shared, as the tensors are).
 from __future__ import annotations
 
 import contextlib
+import enum
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -110,6 +112,13 @@ def _rebuild(structure, leaves):
             return type(structure)(*items)
         return type(structure)(items)
     return next(leaves)
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
 
 
 def _unconnected_mode(value):
@@ -200,8 +209,12 @@ class GradientTape:
             if t._ctx is None and not t._requires_grad:
                 try:
                     _check_can_require_grad(t.data.dtype)
-                except TypeError as err:
-                    raise TypeError(f"GradientTape.watch: {err}") from None
+                except TypeError:
+                    # as TensorFlow: a warning, and the tensor's gradient will be None
+                    warnings.warn(f"GradientTape.watch: the tensor has dtype {t.dtype}; only "
+                                  f"floating-point tensors have gradients, so its gradient "
+                                  f"will be None", stacklevel=2)
+                    continue
                 t._requires_grad = True
             self._watched[id(t)] = t
 

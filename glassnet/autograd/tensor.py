@@ -110,6 +110,13 @@ def _check_can_require_grad(dtype):
         )
 
 
+def _as_numpy_asked(result, dtype, out, name):
+    if out is not None:
+        raise TypeError(f"{name}: `out=` is not supported for tensors (they are not written "
+                        f"in place by reductions); use the returned tensor")
+    return result if dtype is None else ops.cast(result, dtype)
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for backpropagation.
 
@@ -428,23 +435,24 @@ class Tensor:
     def minimum(self, other):
         return ops.minimum(self, other)
 
-    def sum(self, axis=None, keepdims=False):
-        return ops.sum(self, axis, keepdims)
+    # dtype= and out= are what NumPy's np.sum(t), np.mean(t, axis=0)... pass on to a method.
+    def sum(self, axis=None, keepdims=False, *, dtype=None, out=None):
+        return _as_numpy_asked(ops.sum(self, axis, keepdims), dtype, out, "sum")
 
-    def mean(self, axis=None, keepdims=False):
-        return ops.mean(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False, *, dtype=None, out=None):
+        return _as_numpy_asked(ops.mean(self, axis, keepdims), dtype, out, "mean")
 
-    def max(self, axis=None, keepdims=False):
-        return ops.max(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False, *, out=None):
+        return _as_numpy_asked(ops.max(self, axis, keepdims), None, out, "max")
 
-    def min(self, axis=None, keepdims=False):
-        return ops.min(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False, *, out=None):
+        return _as_numpy_asked(ops.min(self, axis, keepdims), None, out, "min")
 
-    def var(self, axis=None, keepdims=False, ddof=0):
-        return ops.var(self, axis, keepdims, ddof)
+    def var(self, axis=None, keepdims=False, ddof=0, *, dtype=None, out=None):
+        return _as_numpy_asked(ops.var(self, axis, keepdims, ddof), dtype, out, "var")
 
-    def std(self, axis=None, keepdims=False, ddof=0):
-        return ops.std(self, axis, keepdims, ddof)
+    def std(self, axis=None, keepdims=False, ddof=0, *, dtype=None, out=None):
+        return _as_numpy_asked(ops.std(self, axis, keepdims, ddof), dtype, out, "std")
 
     def logsumexp(self, axis=None, keepdims=False):
         return ops.logsumexp(self, axis, keepdims)

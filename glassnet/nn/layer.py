@@ -109,6 +109,8 @@ class Layer:
         if not self.built:
             self._build_for(_shape_of(inputs))
         self.check_input(inputs)
+        if getattr(self._activity, "added", None):  # add_loss terms last only one call
+            self._activity.added = []
         if self._call_takes_training:
             outputs = self.call(inputs, training=training, **kwargs)
         else:
@@ -296,7 +298,8 @@ class Layer:
 
     @property
     def losses(self):
-        """Regularization terms: one per regularized weight, plus the activity penalty."""
+        """Regularization terms: one per regularized weight, the activity penalties and the
+        terms ``add_loss`` added during the latest call, of this layer and those inside."""
         terms = [p.regularizer(p) for p in self.weights if p.regularizer is not None]
         seen, stack = set(), [self]
         while stack:  # the activity penalties of every layer inside, however deep
@@ -304,8 +307,38 @@ class Layer:
             if id(layer) not in seen:
                 seen.add(id(layer))
                 terms.extend(getattr(layer._activity, "terms", ()))
+                terms.extend(getattr(layer._activity, "added", ()))
                 stack.extend(reversed(layer._sublayers()))
         return terms
+
+    def add_loss(self, loss):
+        """Add a term to the training loss from inside ``call`` (Keras's ``add_loss``): a
+        tensor (summed to a scalar) or a function of no arguments returning one. Like the
+        activity penalties, the terms are per thread and last until this layer's next call.
+
+        >>> class ActivityRegularization(Layer):
+        ...     def call(self, x):
+        ...         self.add_loss(1e-2 * ops.sum(x * x))
+        ...         return x
+        >>> layer = ActivityRegularization()
+        >>> _ = layer(np.ones((2, 2), "float32"))
+        >>> [round(float(t), 3) for t in layer.losses]
+        [0.04]
+        """
+        if callable(loss) and not isinstance(loss, Tensor):
+            loss = loss()
+        if not isinstance(loss, Tensor):
+            try:
+                loss = Tensor(np.asarray(loss, dtype=self.dtype))
+            except (TypeError, ValueError):
+                raise TypeError(f"{type(self).__name__} '{self.name}': add_loss expects a "
+                                f"tensor or a number; received {type(loss).__name__}") from None
+        if loss.ndim:
+            loss = ops.sum(loss)
+        if not hasattr(self._activity, "added"):
+            self._activity.added = []
+        self._activity.added.append(loss)
+        self._adds_losses = True
 
     # -- config ---------------------------------------------------------------------------
 

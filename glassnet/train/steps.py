@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import warnings
 
 import numpy as np
 
@@ -64,6 +65,7 @@ class Steps:
 
     _step_params = None  # the trainable weights, fixed for the length of a fit call
     _has_regularization = None  # whether self.losses can be non-empty (per call)
+    _warned_no_weights = False
 
     # -- the steps ------------------------------------------------------------------------
 
@@ -72,10 +74,14 @@ class Steps:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        loss.backward()
-        loss_value = float(loss.data)
         params = self._step_params if self._step_params is not None else \
             self.trainable_weights
+        if params or loss.requires_grad:
+            loss.backward()
+        elif not self._warned_no_weights:  # as Keras: train nothing, say so once
+            self._warned_no_weights = True
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        loss_value = float(loss.data)
         if self._diagnose_non_finite and not np.isfinite(loss_value):
             self.non_finite_report = self._diagnose(self._as_input_list(x), params)
         if params:
@@ -218,7 +224,8 @@ class Steps:
         flag = self._has_regularization
         if flag is None:
             flag = any(p.regularizer is not None for p in self.weights) or any(
-                layer.activity_regularizer is not None for layer in self._all_layers())
+                layer.activity_regularizer is not None or getattr(layer, "_adds_losses", False)
+                for layer in [self, *self._all_layers()])
             self._has_regularization = flag
         return flag
 

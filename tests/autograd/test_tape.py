@@ -169,14 +169,28 @@ def test_watch_accessed_variables_false_and_watched_variables():
 
 def test_bad_arguments_are_named():
     with GradientTape() as tape:
-        with pytest.raises(TypeError, match="only floating-point tensors can require"):
-            tape.watch(gn.tensor([1, 2]))
+        with pytest.warns(UserWarning, match="dtype int64; only floating-point tensors"):
+            count = gn.tensor([1, 2])
+            tape.watch(count)  # as TensorFlow: a warning, then a None gradient
+        doubled = count * 2
+        assert tape.gradient(doubled, count) is None
         with pytest.raises(TypeError, match=r"`tensor\[1\]\[0\]` must be a Tensor.*"
                                             r"Received: float"):
             tape.watch([gn.tensor(1.0), [1.0]])
         y = gn.tensor(1.0) * 2
     with pytest.raises(TypeError, match=r"`sources\['w'\]` must be a Tensor"):
         tape.gradient(y, {"w": np.ones(2)})
+
+
+def test_unconnected_gradients_enum_and_integer_sources():
+    from glassnet.autograd.tape import UnconnectedGradients
+
+    x, unused = gn.tensor(3.0, requires_grad=True), gn.tensor([1.0, 2.0], requires_grad=True)
+    with GradientTape(persistent=True) as tape:
+        y = x * x
+    assert tape.gradient(y, unused) is None
+    zero = tape.gradient(y, unused, unconnected_gradients=UnconnectedGradients.ZERO)
+    np.testing.assert_array_equal(zero.numpy(), [0.0, 0.0])
 
 
 def test_nested_tapes_fail_loudly_for_second_derivatives():

@@ -110,3 +110,14 @@ def test_shape_is_a_tuple_with_tensorflows_methods():
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_numpy_reductions_accept_tensors():
+    x = gn.tensor([[1.0, 2.0], [3.0, 5.0]])
+    a = x.numpy()
+    for fn, kwargs in [(np.mean, {"axis": 0}), (np.sum, {}), (np.max, {"axis": 1}),
+                       (np.min, {}), (np.std, {}), (np.var, {"ddof": 1})]:
+        np.testing.assert_allclose(np.asarray(fn(x, **kwargs)), fn(a, **kwargs), rtol=1e-6)
+    assert np.sum(x, dtype="float64").dtype == np.float64
+    with pytest.raises(TypeError, match="`out=` is not supported"):
+        np.sum(x, out=np.zeros(()))

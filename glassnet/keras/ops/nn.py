@@ -276,7 +276,10 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     if sparse:
         raise ValueError("one_hot: sparse=True is not supported (glassnet tensors are dense)")
-    return _ops.one_hot(_t(x), num_classes, axis=axis, dtype=dtype)
+    x = _t(x)
+    if x.dtype.kind == "f":  # Keras casts float labels (y_train as float32) to integers
+        x = _ops.cast(x, "int64")
+    return _ops.one_hot(x, num_classes, axis=axis, dtype=dtype)
 
 
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):

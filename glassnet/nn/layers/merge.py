@@ -72,3 +72,13 @@ class Concatenate(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+def add(inputs, **kwargs):
+    """Keras's functional form: ``add([a, b])`` is ``Add()([a, b])``."""
+    return Add(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """Keras's functional form: ``concatenate([a, b])`` is ``Concatenate(axis)([a, b])``."""
+    return Concatenate(axis=axis, **kwargs)(inputs)

@@ -116,7 +116,10 @@ class CallbackList:
                         for hook in self.HOOKS}
 
     def _call(self, hook, *args):
-        for fn in self._active[hook]:
+        fns = self._active[hook]
+        if fns and args[-1] is None:  # Keras hands every hook a dict: `logs.keys()` works
+            args = (*args[:-1], {})
+        for fn in fns:
             fn(*args)
 
     def on_train_begin(self, logs=None):

@@ -9,6 +9,7 @@ import functools
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
+from glassnet.autograd.variable import Variable
 from glassnet.naming import snake_case
 
 
@@ -122,10 +123,42 @@ class Metric:
                             f"name={name!r} (of type {type(name).__name__})")
         self.name = name or snake_case(type(self).__name__)
         self.dtype = dtype
-        self.reset_state()
+        self._variables = []
+        # The built-in metrics keep their state in attributes that reset_state sets. A
+        # metric written as Keras's guide writes one makes Variables after this __init__
+        # returns, so its reset_state cannot run yet (and starts from the initial values).
+        if type(self).reset_state.__module__.startswith("glassnet."):
+            self.reset_state()
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """A state Variable of this metric (Keras 3's ``add_variable``; ``add_weight`` is
+        the Keras 2 name), set back to its initial value by the default ``reset_state``.
+        ``initializer``: "zeros", "ones", a number, or a callable ``f(shape, dtype)``."""
+        dtype = np.dtype(dtype or "float32")
+        shape = (int(shape),) if np.ndim(shape) == 0 and shape != () else tuple(shape)
+        if callable(initializer):
+            initial = np.asarray(initializer(shape, dtype=dtype), dtype)
+        elif initializer in ("zeros", "ones"):
+            initial = (np.zeros if initializer == "zeros" else np.ones)(shape, dtype)
+        elif isinstance(initializer, (int, float)):
+            initial = np.full(shape, initializer, dtype)
+        else:
+            raise ValueError(f"{_owner(self)}: add_variable's initializer must be 'zeros', "
+                             f"'ones', a number or a callable; received {initializer!r}")
+        variable = Variable(initial, trainable=False, name=name or "variable", dtype=dtype)
+        self._variables.append((variable, initial.copy()))
+        return variable
+
+    add_weight = add_variable
+
+    @property
+    def variables(self):
+        return [v for v, _ in self._variables]
 
     def reset_state(self):
-        raise NotImplementedError
+        """Set every Variable made by ``add_variable`` back to its initial value."""
+        for variable, initial in self._variables:
+            variable.assign(initial)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError

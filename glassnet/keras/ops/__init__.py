@@ -17,6 +17,7 @@ vectorize, view, i0, rearrange.
 """
 
 from glassnet.keras.ops import core, image, linalg, math, nn, numpy
+from glassnet.keras.ops import symbolic as _symbolic
 from glassnet.keras.ops.core import *  # noqa: F403 - named by the module's __all__
 from glassnet.keras.ops.linalg import *  # noqa: F403 - named by the module's __all__
 from glassnet.keras.ops.math import *  # noqa: F403 - named by the module's __all__
@@ -29,3 +30,10 @@ __all__ += linalg.__all__
 __all__ += math.__all__
 __all__ += nn.__all__
 __all__ += numpy.__all__
+
+# On keras.Input tensors, each op becomes a layer of the functional graph (see symbolic.py);
+# wrapped in its module, so ops.numpy.matmul stays ops.matmul.
+for _module in (core, linalg, math, nn, numpy, image):
+    _symbolic.wrap_namespace(vars(_module), _module.__all__)
+for _module in (core, linalg, math, nn, numpy):  # the star imports' order
+    globals().update({name: getattr(_module, name) for name in _module.__all__})

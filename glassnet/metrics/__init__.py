@@ -32,11 +32,15 @@ from glassnet.metrics.probabilistic import (
 )
 from glassnet.metrics.regression import (
     MeanAbsoluteError,
+    MeanAbsolutePercentageError,
     MeanSquaredError,
+    MeanSquaredLogarithmicError,
     R2Score,
     RootMeanSquaredError,
     mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_error,
+    mean_squared_logarithmic_error,
 )
 from glassnet.naming import lookup
 
@@ -49,6 +53,8 @@ _CLASSES = {
     Precision: ("precision",), Recall: ("recall",), F1Score: ("f1_score", "f1"),
     AUC: ("auc",), MeanSquaredError: ("mean_squared_error", "mse"),
     MeanAbsoluteError: ("mean_absolute_error", "mae"),
+    MeanAbsolutePercentageError: ("mean_absolute_percentage_error", "mape"),
+    MeanSquaredLogarithmicError: ("mean_squared_logarithmic_error", "msle"),
     RootMeanSquaredError: ("root_mean_squared_error", "rmse"), R2Score: ("r2_score", "r2"),
     Mean: ("mean",), BinaryCrossentropy: ("binary_crossentropy",),
     CategoricalCrossentropy: ("categorical_crossentropy",),
@@ -91,7 +97,9 @@ __all__ = [
     "KLDivergence", "SparseCategoricalCrossentropy", "binary_crossentropy",
     "categorical_crossentropy", "kl_divergence", "sparse_categorical_crossentropy",
     "CategoricalAccuracy", "F1Score", "Mean",
-    "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
+    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "MeanMetricWrapper",
+    "MeanSquaredError", "Metric", "Precision",
     "R2Score", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
     "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "accuracy", "binary_accuracy",
     "categorical_accuracy", "confusion_matrix", "get", "mean_absolute_error",

@@ -1,4 +1,5 @@
-"""Regression metrics: MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError, R2Score."""
+"""Regression metrics: MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+MeanSquaredLogarithmicError, RootMeanSquaredError, R2Score."""
 
 from __future__ import annotations
 
@@ -28,6 +29,30 @@ def mean_absolute_error(y_true, y_pred):
     t, p = _pair(y_true, y_pred)
     ab = np.abs(p - t)
     return ab.mean(axis=-1) if ab.ndim >= 2 else ab
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """100 * mean |(t - p) / t| over the last axis (|t| at least 1e-7, as Keras)."""
+    t, p = _pair(y_true, y_pred)
+    ape = 100.0 * np.abs((t - p) / np.maximum(np.abs(t), 1e-7))
+    return ape.mean(axis=-1) if ape.ndim >= 2 else ape
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """mean (log(1 + p) - log(1 + t))^2 over the last axis, p and t at least 1e-7 (Keras)."""
+    t, p = _pair(y_true, y_pred)
+    sq = (np.log1p(np.maximum(p, 1e-7)) - np.log1p(np.maximum(t, 1e-7))) ** 2
+    return sq.mean(axis=-1) if sq.ndim >= 2 else sq
+
+
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    fn = staticmethod(mean_absolute_percentage_error)
+    shape_rule = "same"
+
+
+class MeanSquaredLogarithmicError(MeanMetricWrapper):
+    fn = staticmethod(mean_squared_logarithmic_error)
+    shape_rule = "same"
 
 
 class MeanSquaredError(MeanMetricWrapper):

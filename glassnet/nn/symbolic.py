@@ -29,3 +29,60 @@ class SymbolicTensor:
 
     def __repr__(self):
         return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype.name}, name={self.name}>"
+
+    # Arithmetic between model tensors, as Keras's functional models write it
+    # (``z_mean + ops.exp(0.5 * z_log_var) * eps``): each operator is a layer of the graph.
+    def __add__(self, other):
+        return _operator_layer("add", lambda a, b: a + b, self, other)
+
+    def __radd__(self, other):
+        return _operator_layer("add", lambda a, b: a + b, other, self)
+
+    def __sub__(self, other):
+        return _operator_layer("subtract", lambda a, b: a - b, self, other)
+
+    def __rsub__(self, other):
+        return _operator_layer("subtract", lambda a, b: a - b, other, self)
+
+    def __mul__(self, other):
+        return _operator_layer("multiply", lambda a, b: a * b, self, other)
+
+    def __rmul__(self, other):
+        return _operator_layer("multiply", lambda a, b: a * b, other, self)
+
+    def __truediv__(self, other):
+        return _operator_layer("divide", lambda a, b: a / b, self, other)
+
+    def __rtruediv__(self, other):
+        return _operator_layer("divide", lambda a, b: a / b, other, self)
+
+    def __pow__(self, other):
+        return _operator_layer("power", lambda a, b: a ** b, self, other)
+
+    def __matmul__(self, other):
+        return _operator_layer("matmul", lambda a, b: a @ b, self, other)
+
+    def __neg__(self):
+        return _operator_layer("negative", lambda a: -a, self)
+
+    def __getitem__(self, key):
+        return _operator_layer("get_item", lambda a: a[key], self)
+
+
+def _operator_layer(name, fn, *operands):
+    """``fn(*operands)`` as a Lambda layer over the symbolic operands (the others are
+    constants of the layer)."""
+    from glassnet.nn.context import unique_name
+    from glassnet.nn.layers.core import Lambda
+
+    places = [i for i, x in enumerate(operands) if isinstance(x, SymbolicTensor)]
+
+    def replay(inputs):
+        values = list(operands)
+        for i, value in zip(places, inputs if len(places) > 1 else [inputs]):
+            values[i] = value
+        return fn(*values)
+
+    symbolic = [operands[i] for i in places]
+    return Lambda(replay, name=unique_name(name))(symbolic if len(symbolic) > 1
+                                                  else symbolic[0])

@@ -50,6 +50,16 @@ def _check(value, arg, cls, low=0.0, low_inclusive=True, high=None, high_inclusi
     return float(value)
 
 
+class StepCount(int):
+    """``optimizer.iterations``: the number of updates applied, an int that also answers
+    TensorFlow's ``.numpy()`` (``optimizer.iterations.numpy()`` in its guides)."""
+
+    __slots__ = ()
+
+    def numpy(self):
+        return np.int64(self)
+
+
 class Optimizer:
     """Base class. Subclasses define ``slot_names``, ``update_step`` and ``get_config``, and
     ``state_decay``: the smallest factor a state array is multiplied by each step (0 when
@@ -74,6 +84,14 @@ class Optimizer:
     state_decay = 0.0
     # A slot kept as value / scale internally (for fewer passes); exported unscaled.
     slot_scales: dict = {}
+
+    @property
+    def iterations(self):
+        return StepCount(self._iterations)
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
 
     def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):

@@ -101,10 +101,20 @@ class Module:
         return method
 
 
-def name_scope(name):
+class name_scope:  # noqa: N801 - TensorFlow's name
     """``tf.name_scope(name)``: a block that would prefix op names in a graph; glassnet runs
-    eagerly and names no ops, so the block does nothing."""
-    return contextlib.nullcontext(name)
+    eagerly and names no ops, so the block only carries its ``name``."""
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"name_scope: `name` must be a string. Received: {name!r}")
+        self.name = name
+
+    def __enter__(self):
+        return self.name
+
+    def __exit__(self, *exc):
+        return False
 
 
 def device(name):

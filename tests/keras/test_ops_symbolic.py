@@ -30,3 +30,18 @@ def test_two_calls_of_one_op_are_two_uniquely_named_layers_and_saving_is_refused
     assert len(set(names)) == 2 and all(n.startswith("relu") for n in names)
     with pytest.raises(TypeError, match="code rather than data"):
         model.save(tmp_path / "m.keras")
+
+
+def test_operators_on_model_tensors_as_the_vae_guide_writes_them():
+    x = keras.Input((4,))
+    z_mean, z_log_var = layers.Dense(2)(x), layers.Dense(2)(x)
+    z = z_mean + ops.exp(0.5 * z_log_var) * 2.0
+    out = (-(z - 1.0) / 2.0) ** 2 @ ops.ones((2, 3))
+    first = z[:, 0]
+    model = keras.Model(x, [out, first])
+    data = np.random.default_rng(0).random((5, 4)).astype("float32")
+    got, got_first = model.predict(data, verbose=0)
+    m, v = model.layers[1](data).numpy(), model.layers[2](data).numpy()
+    zz = m + np.exp(0.5 * v) * 2.0
+    np.testing.assert_allclose(got, ((-(zz - 1.0) / 2.0) ** 2) @ np.ones((2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(got_first, zz[:, 0], rtol=1e-6)

@@ -67,3 +67,14 @@ def test_results_answer_numpy_as_in_tensorflows_guides():
     acc = keras.metrics.SparseCategoricalAccuracy()
     acc.update_state([1, 0], [[0.2, 0.8], [0.3, 0.7]])
     assert acc.result().numpy() == np.float32(0.5)
+
+
+def test_percentage_and_log_errors_match_torch_formulas():
+    t = rng.uniform(0.5, 2.0, size=(5, 3))
+    p = rng.uniform(0.0, 2.0, size=(5, 3))
+    tt, tp = torch.tensor(t), torch.tensor(p)
+    mape = (100 * ((tt - tp) / tt).abs()).mean().item()
+    msle = ((torch.log1p(tp) - torch.log1p(tt)) ** 2).mean().item()
+    assert keras.metrics.MeanAbsolutePercentageError()(t, p) == pytest.approx(mape, rel=1e-6)
+    assert keras.metrics.MeanSquaredLogarithmicError()(t, p) == pytest.approx(msle, rel=1e-6)
+    assert type(keras.metrics.get("mape")).__name__ == "MeanAbsolutePercentageError"

@@ -252,3 +252,16 @@ def test_sizes_may_be_zero_d_integer_tensors():
         tf.ones((tf.constant(1.5), 1))
     with pytest.raises(TypeError, match="0-d integer tensor"):
         [0, 1][tf.constant([1])]
+
+
+def test_name_scope_and_optimizer_iterations_answer_as_in_tensorflow():
+    import glassnet as tf
+    from glassnet import keras
+
+    assert tf.Module(name="m").name_scope.name == "m"
+    with tf.name_scope("block") as scope:
+        assert scope == "block"
+    optimizer = keras.optimizers.SGD(0.1)
+    w = tf.Variable([1.0])
+    optimizer.apply_gradients([(tf.constant([1.0]), w)])
+    assert optimizer.iterations == 1 and optimizer.iterations.numpy() == np.int64(1)

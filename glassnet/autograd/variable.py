@@ -232,6 +232,51 @@ class Variable(Tensor):
                              f"{delta.shape}")
         return delta
 
+    def __getitem__(self, key):
+        # A slice that can be written back: v[1].assign(10.0), as TensorFlow's variables.
+        return VariableSlice(super().__getitem__(key), self, key)
+
     def __repr__(self):
         return (f"<Variable '{self.name}' shape={self.shape} dtype={self.dtype}, "
                 f"numpy={self.data!r}>")
+
+
+class VariableSlice(Tensor):
+    """``variable[key]``: the values read (a tensor with its gradient, as any slice), and
+    ``assign``, ``assign_add``, ``assign_sub`` that write into the variable at ``key`` in
+    place and return the variable.
+
+    >>> v = Variable([1.0, 2.0, 3.0])
+    >>> v[1].assign(10.0).numpy().tolist()
+    [1.0, 10.0, 3.0]
+    """
+
+    __slots__ = ("_variable", "_key")
+
+    def __init__(self, read, variable, key):  # takes over the slice the getitem op made
+        self.data, self.grad = read.data, read.grad
+        self._requires_grad, self._ctx = read._requires_grad, read._ctx
+        self._variable, self._key = variable, key
+
+    def _write(self, value, method, combine):
+        variable = self._variable
+        value = variable._operand(value, method)
+        target = variable.data[self._key]
+        try:
+            result = combine(target, value)
+            np.broadcast_to(result, np.shape(target))
+        except ValueError:
+            raise ValueError(f"{type(variable).__name__} '{variable.name}'[{self._key!r}]."
+                             f"{method}: the slice has shape {np.shape(target)}; cannot write "
+                             f"a value of shape {value.shape}") from None
+        variable.data[self._key] = result
+        return variable
+
+    def assign(self, value):
+        return self._write(value, "assign", lambda old, new: new)
+
+    def assign_add(self, delta):
+        return self._write(delta, "assign_add", lambda old, new: old + new)
+
+    def assign_sub(self, delta):
+        return self._write(delta, "assign_sub", lambda old, new: old - new)

@@ -154,3 +154,21 @@ def test_one_element_tensors_format_as_numbers():
     v = Variable(3.14159)
     assert f"{v:.2f}" == "3.14" and f"{v * 2:5.1f}" == "  6.3"
     assert f"{gn.tensor([1.0, 2.0])}" == str(gn.tensor([1.0, 2.0]))
+
+
+def test_a_slice_of_a_variable_is_read_with_its_gradient_and_written_back():
+    from glassnet.autograd.tape import GradientTape
+
+    v = Variable([[1.0, 2.0], [3.0, 4.0]])
+    assert v[0, 1].assign(9.0) is v
+    v[1].assign_add([1.0, 1.0])
+    v[:, 0].assign_sub(1.0)
+    np.testing.assert_array_equal(v.numpy(), [[0.0, 9.0], [3.0, 5.0]])
+    with GradientTape() as tape:
+        y = (v[1] * 2.0).sum()
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[0.0, 0.0], [2.0, 2.0]])
+    with pytest.raises(ValueError, match=r"\[0\]\.assign: the slice has shape \(2,\); cannot "
+                                         r"write a value of shape \(3,\)"):
+        v[0].assign([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="cannot write values of dtype"):
+        Variable([1, 2])[0].assign(1.5)

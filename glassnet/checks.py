@@ -25,6 +25,12 @@ def integer(value, arg, owner, minimum=1, allow_none=False):
     words = {1: "a positive integer", 0: "a non-negative integer"}.get(
         minimum, f"an integer >= {minimum}")
     expected = f"None or {words}" if allow_none else words
+    if not isinstance(value, (int, np.integer)) and hasattr(value, "__index__") \
+            and not isinstance(value, np.ndarray):
+        try:  # a 0-d integer tensor (a Dataset's cardinality() // 5) is a whole number
+            value = value.__index__()
+        except TypeError:
+            pass
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{owner}: `{arg}` must be {expected}. Received: {arg}={value!r} "
                         f"(of type {type(value).__name__})")

@@ -303,27 +303,33 @@ class Interleave(Node):
     def iterate(self):
         inputs = self.node.iterate()
         slots = [None] * self.cycle_length
-        open_count, cycle, block, inputs_done = 0, 0, 0, False
-        while not inputs_done or open_count:
-            if slots[cycle] is not None:
-                try:
-                    element = next(slots[cycle])
-                except StopIteration:
-                    slots[cycle] = None
-                    open_count -= 1
+        try:  # an early stop closes the input and every open inner pipeline (their threads)
+            open_count, cycle, block, inputs_done = 0, 0, 0, False
+            while not inputs_done or open_count:
+                if slots[cycle] is not None:
+                    try:
+                        element = next(slots[cycle])
+                    except StopIteration:
+                        slots[cycle] = None
+                        open_count -= 1
+                        cycle, block = (cycle + 1) % self.cycle_length, 0
+                        continue
+                    yield element
+                    block += 1
+                    if block == self.block_length:
+                        cycle, block = (cycle + 1) % self.cycle_length, 0
+                elif not inputs_done:
+                    try:
+                        element = next(inputs)
+                    except StopIteration:
+                        inputs_done = True
+                        continue
+                    slots[cycle] = _pipeline_of(call(self.fn, element), "interleave").iterate()
+                    open_count += 1
+                else:
                     cycle, block = (cycle + 1) % self.cycle_length, 0
-                    continue
-                yield element
-                block += 1
-                if block == self.block_length:
-                    cycle, block = (cycle + 1) % self.cycle_length, 0
-            elif not inputs_done:
-                try:
-                    element = next(inputs)
-                except StopIteration:
-                    inputs_done = True
-                    continue
-                slots[cycle] = _pipeline_of(call(self.fn, element), "interleave").iterate()
-                open_count += 1
-            else:
-                cycle, block = (cycle + 1) % self.cycle_length, 0
+        finally:
+            close(inputs)
+            for slot in slots:
+                if slot is not None:
+                    close(slot)

@@ -56,12 +56,23 @@ class Node:
         return False
 
 
+def _read_only(array):
+    if not isinstance(array, np.ndarray):
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 class Slices(Node):
     """``from_tensor_slices``: element ``i`` is row ``i`` of every array in ``components``."""
 
     def __init__(self, components):
         self.components = components
-        self.arrays = structure.flatten(components)
+        # Read-only views: elements and batches are views of these (no copy of the data),
+        # and a write into one (in-place augmentation) must fail, not change every later
+        # epoch's data.
+        self.arrays = [_read_only(a) for a in structure.flatten(components)]
         if not self.arrays:
             raise ValueError("from_tensor_slices: the structure holds no arrays")
         scalars = [np.shape(a) for a in self.arrays if np.ndim(a) == 0]

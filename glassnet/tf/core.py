@@ -261,9 +261,12 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None) -> Tensor:
     (axis,) = normalize_axis(axis, x.ndim, "cumsum")
     flip = tuple(slice(None, None, -1) if a == axis else slice(None)
                  for a in np.arange(x.ndim).tolist())
-    y = ops.cumsum(x[flip] if reverse else x, axis)
-    if exclusive:
-        y = y - (x[flip] if reverse else x)
+    x = x[flip] if reverse else x
+    if exclusive:  # the sum of the elements before: a zero, then all but the last one
+        before = [(1, 0) if a == axis else (0, 0) for a in range(x.ndim)]
+        keep = tuple(slice(0, -1) if a == axis else slice(None) for a in range(x.ndim))
+        x = ops.pad(x, before)[keep]
+    y = ops.cumsum(x, axis)
     return y[flip] if reverse else y
 
 

@@ -13,6 +13,7 @@ forward pass reads it. Nothing is allocated per step either way.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -285,11 +286,11 @@ def dataset_pipeline(dataset, steps):
 
 
 def check_dataset_batch_size(x, batch_size, what):
-    """Keras's rule: a Dataset is batched already, so ``batch_size`` must not be given."""
+    """A Dataset is batched already: ``batch_size`` is ignored, as Keras 3 does (tf.keras 2
+    refused it), with a warning saying so."""
     if batch_size is not None and isinstance(x, Dataset):
-        raise ValueError(f"{what}: Do not specify batch_size when using a Dataset: it yields "
-                         f"batches already (set their size with Dataset.batch). Received: "
-                         f"batch_size={batch_size}")
+        warnings.warn(f"{what}: batch_size={batch_size} is ignored: a Dataset yields batches "
+                      f"already (their size is set by Dataset.batch)", stacklevel=3)
 
 
 def is_generator_like(x):

@@ -197,8 +197,11 @@ def test_fit_on_infinite_datasets_and_errors():
     assert len(history.history["loss"]) == 2
     with pytest.raises(ValueError, match="infinite.*steps_per_epoch"):
         model.fit(ds.repeat(), verbose=0)
-    with pytest.raises(ValueError, match="Do not specify batch_size when using a Dataset"):
-        model.fit(ds, batch_size=16, verbose=0)
+    with pytest.warns(UserWarning, match="batch_size=16 is ignored: a Dataset yields"):
+        model.fit(ds, batch_size=16, verbose=0)  # as Keras 3: trains on the Dataset's batches
+    n = ds.cardinality()  # a 0-d tensor, usable as a count (the transfer-learning split)
+    assert len(list(ds.skip(n // 5))) == len(list(ds)) - int(n) // 5
+    assert len(list(D.range(3).flat_map(lambda x: D.from_tensors(x).repeat(x + 1)))) == 6
     with pytest.raises(ValueError, match="call .batch"):
         model.fit(D.from_tensor_slices((X[:, 0], Y)), verbose=0)  # scalars: not batches
     with pytest.raises(ValueError, match="DataLoader"):
@@ -223,3 +226,20 @@ def test_dict_inputs_and_train_on_batch_with_tensors():
     for xb, yb in D.from_tensor_slices((X, Y)).batch(32).take(2):
         loss = model.train_on_batch(xb, yb)
         assert np.isfinite(loss[0] if isinstance(loss, list) else loss)
+
+
+def test_interleave_stopped_early_closes_its_inner_prefetch_threads():
+    def producers():
+        return [t for t in threading.enumerate() if t.name == "glassnet-prefetch"]
+    before = len(producers())
+    ds = D.range(4).interleave(lambda x: D.range(10 ** 6).map(lambda v: v + x).prefetch(2),
+                               cycle_length=2)
+    iterator = iter(ds)
+    next(iterator), next(iterator)
+    assert len(producers()) == before + 2
+    del iterator
+    gc.collect()
+    deadline = time.time() + 3
+    while len(producers()) > before and time.time() < deadline:
+        time.sleep(0.02)
+    assert len(producers()) == before

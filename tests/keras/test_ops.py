@@ -248,3 +248,17 @@ def test_gradients_flow_through_a_layer_written_with_ops():
 def test_bad_input_names_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_dot_product_attention_combines_a_mask_with_is_causal():
+    import torch
+
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.normal(size=(1, 4, 2, 3)).astype("float32") for _ in range(3))
+    mask = np.ones((1, 2, 4, 4), bool)
+    mask[..., 1] = False
+    out = ops.dot_product_attention(q, k, v, mask=mask, is_causal=True)
+    both = torch.tensor(mask) & torch.tril(torch.ones(4, 4, dtype=torch.bool))
+    ref = torch.nn.functional.scaled_dot_product_attention(
+        *(torch.tensor(a).transpose(1, 2) for a in (q, k, v)), attn_mask=both).transpose(1, 2)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), atol=1e-6)

@@ -265,3 +265,12 @@ def test_name_scope_and_optimizer_iterations_answer_as_in_tensorflow():
     w = tf.Variable([1.0])
     optimizer.apply_gradients([(tf.constant([1.0]), w)])
     assert optimizer.iterations == 1 and optimizer.iterations.numpy() == np.int64(1)
+
+
+def test_exclusive_cumsum_shifts_instead_of_subtracting():
+    import glassnet as tf
+
+    got = tf.cumsum(tf.constant([np.inf, 1.0, 2.0]), exclusive=True).numpy()
+    np.testing.assert_array_equal(got, [0.0, np.inf, np.inf])  # not inf - inf = nan
+    assert tf.cumsum([1, 2, 3], exclusive=True, reverse=True).tolist() == [5, 3, 0]
+    assert tf.cumsum([[1, 2], [3, 4]], axis=1, exclusive=True).tolist() == [[0, 1], [0, 3]]

@@ -12,6 +12,8 @@ losses return one value per sample (per element for ``binary_crossentropy``), un
 
 from __future__ import annotations
 
+import numpy as np
+
 from glassnet.autograd import ops as _ops
 from glassnet.keras.ops.core import convert_to_tensor, floating
 
@@ -359,6 +361,11 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
             attn_mask = _ops.where(_t(mask).numpy().astype(bool), attn_mask, float("-inf"))
     elif mask is not None:
         attn_mask = _t(mask).numpy().astype(bool)
+    if is_causal and attn_mask is not None:  # Keras combines both: the mask and the causal
+        causal = np.tril(np.ones((q.shape[1], k.shape[1]), bool))
+        attn_mask = (causal & attn_mask if isinstance(attn_mask, np.ndarray)
+                     else _ops.where(causal, attn_mask, float("-inf")))
+        is_causal = False
     out = _ops.scaled_dot_product_attention(
         _ops.transpose(q, heads), _ops.transpose(k, heads), _ops.transpose(v, heads),
         attn_mask=attn_mask, is_causal=is_causal, scale=scale)

@@ -214,3 +214,32 @@ def test_linalg_extras():
 def test_bad_input_names_the_op(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 5), (2, 3, 4)])
+def test_pinv_gradient_matches_torch(shape):
+    check_op(lambda a: gn.pinv(a), lambda a: torch.linalg.pinv(a), [shape], seed=1)
+
+
+def test_pinv_and_lstsq_gradients_are_finite_with_repeated_singular_values():
+    check_op(lambda a: gn.pinv(a), lambda a: torch.linalg.pinv(a), None,
+             arrays=[2.0 * np.eye(3)])
+    check_op(lambda a, b: gn.lstsq(a, b), lambda a, b: torch.linalg.pinv(a) @ b,
+             [(4, 3, 2), (4, 3, 1)])  # batched: b's rows are its second-to-last axis
+
+
+def test_normalize_has_a_finite_gradient_at_an_all_zero_slice():
+    x = gn.tensor(np.zeros((2, 3)), requires_grad=True)
+    gn.normalize(x).sum().backward()
+    assert np.isfinite(x.grad).all()
+    check_op(lambda t: gn.normalize(t), lambda t: torch.nn.functional.normalize(t, dim=-1),
+             [(3, 4)])
+
+
+def test_in_top_k_checks_targets_and_never_counts_a_non_finite_prediction():
+    p = np.array([[0.1, 0.9, 0.0], [np.nan, 0.2, 0.1]])
+    assert gn.in_top_k(np.array([1, 0]), p, 1).tolist() == [True, False]
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 3\)"):
+        gn.in_top_k(np.array([5, 0]), p, 1)
+    with pytest.raises(TypeError, match="targets must be integer class indices"):
+        gn.in_top_k(np.array([1.0, 0.0]), p, 1)

@@ -16,7 +16,7 @@ import numpy as np
 from glassnet.autograd.ops._operands import constant, normalize_axis
 from glassnet.autograd.ops.activation import tanh
 from glassnet.autograd.ops.arithmetic import add, div, mul, sub
-from glassnet.autograd.ops.elementwise import abs, clip, maximum, minimum, sqrt, where
+from glassnet.autograd.ops.elementwise import abs, clip, maximum, sqrt, where
 from glassnet.autograd.ops.exponential import log10, rsqrt, square
 from glassnet.autograd.ops.reduction import mean, sum
 from glassnet.autograd.ops.shape import reshape, transpose
@@ -175,9 +175,8 @@ def normalize(x, axis=-1, order=2, epsilon=None) -> Tensor:
     x = _float_tensor(x, "normalize")
     axes = normalize_axis(axis, x.ndim, "normalize")
     eps = EPSILON if epsilon is None else float(epsilon)
-    if order == 2:
-        inv = minimum(rsqrt(sum(square(x), axes, keepdims=True)), 1.0 / eps)
-        return mul(x, inv)
+    if order == 2:  # x / sqrt(max(sum x^2, eps^2)): finite gradient at an all-zero slice
+        return mul(x, rsqrt(maximum(sum(square(x), axes, keepdims=True), eps * eps)))
     norm = sum(abs(x) ** order, axes, keepdims=True) ** (1.0 / order)
     return div(x, maximum(norm, eps))
 
@@ -213,8 +212,15 @@ def in_top_k(targets, predictions, k) -> Tensor:
     if p.ndim != 2 or t.shape != p.shape[:1]:
         raise ValueError(f"in_top_k: expected predictions (batch, classes) and targets "
                          f"(batch,). Received: shapes {p.shape} and {t.shape}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"in_top_k: targets must be integer class indices. Received dtype "
+                        f"{t.dtype}")
+    if t.size and (t.min() < 0 or t.max() >= p.shape[1]):
+        raise ValueError(f"in_top_k: targets must be in [0, {p.shape[1]}) for predictions of "
+                         f"shape {p.shape}. Received values from {t.min()} to {t.max()}")
     score = np.take_along_axis(p, t[:, None].astype(np.intp), axis=1)
-    return Tensor((p > score).sum(axis=1) < k)
+    # as TensorFlow: a non-finite prediction of the target is never in the top k
+    return Tensor(((p > score).sum(axis=1) < k) & np.isfinite(score[:, 0]))
 
 
 class SegmentReduce(Function):

@@ -1,5 +1,5 @@
-"""Linear-algebra extras composed from the decompositions: pinv, lstsq, solve_triangular,
-cholesky_inverse, matrix_rank. Their gradients are those of svd, solve and inv.
+"""Linear-algebra extras: pinv (its own gradient), and composed from it and the
+decompositions, lstsq, solve_triangular, cholesky_inverse, matrix_rank.
 
 >>> import glassnet
 >>> glassnet.pinv(glassnet.tensor([[2.0, 0.0], [0.0, 4.0]])).tolist()
@@ -13,10 +13,8 @@ import numpy as np
 from glassnet.autograd import ops as _lib  # decompositions live in sibling modules
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.arithmetic import matmul, mul
-from glassnet.autograd.ops.elementwise import where
-from glassnet.autograd.ops.exponential import reciprocal
 from glassnet.autograd.ops.shape import transpose
-from glassnet.autograd.tensor import Tensor
+from glassnet.autograd.tensor import Function, Tensor
 
 __all__ = ["cholesky_inverse", "lstsq", "matrix_rank", "pinv", "solve_triangular"]
 
@@ -33,22 +31,44 @@ def _mT(x):  # noqa: N802 - the matrix transpose's usual name
     return transpose(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
 
 
+class PInv(Function):
+    """P = A^+ (NumPy's pinv);  with g the upstream gradient (the Golub-Pereyra formula,
+    exact where the rank does not change, as torch.linalg.pinv's):
+    dA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A).
+    Through this formula rather than through svd's factors, whose gradient divides by
+    s_j^2 - s_k^2 and is NaN for repeated singular values (the identity, any orthogonal A)."""
+
+    def __init__(self, rcond):
+        self.rcond = rcond
+
+    def forward(self, a):
+        self.a = a
+        self.p = np.linalg.pinv(a, rcond=self.rcond)
+        return self.p.copy()
+
+    def backward(self, g):
+        a, p = self.a, self.p
+        p_t, g_t = np.swapaxes(p, -1, -2), np.swapaxes(g, -1, -2)
+        eye_m, eye_n = np.eye(a.shape[-2], dtype=a.dtype), np.eye(a.shape[-1], dtype=a.dtype)
+        return (-p_t @ g @ p_t + (eye_m - a @ p) @ g_t @ p @ p_t
+                + p_t @ p @ g_t @ (eye_n - p @ a))
+
+
 def pinv(x, rcond=None) -> Tensor:
     """The Moore-Penrose pseudo-inverse V diag(1/s) U^T, singular values below
     rcond * max(s) dropped (rcond defaults to max(M, N) * eps, as NumPy's ``rtol``)."""
     x = _matrices(x, "pinv")
-    u, s, vh = _lib.svd(x, full_matrices=False)
     if rcond is None:
         rcond = max(x.shape[-2:]) * np.finfo(x.dtype).eps
-    keep = s.data > rcond * s.data.max(axis=-1, keepdims=True)
-    s_inv = where(keep, reciprocal(where(keep, s, 1.0)), 0.0)
-    return matmul(mul(_mT(vh), s_inv[..., None, :]), _mT(u))
+    return PInv(rcond)(x)
 
 
 def lstsq(a, b, rcond=None) -> Tensor:
-    """The least-squares solution x of a x = b: pinv(a) b."""
+    """The least-squares solution x of a x = b: pinv(a) b (``b`` a vector or a matrix of
+    ``a``'s M rows; batch axes broadcast as in matmul)."""
     a, b = _matrices(a, "lstsq"), constant(b)
-    if b.shape[0] != a.shape[-2]:
+    rows = b.shape[-1] if b.ndim == 1 else (b.shape[-2] if b.ndim >= 2 else None)
+    if rows != a.shape[-2]:
         raise ValueError(f"lstsq: b must have {a.shape[-2]} rows for a of shape {a.shape}. "
                          f"Received: b of shape {b.shape}")
     return matmul(pinv(a, rcond), b)

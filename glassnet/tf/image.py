@@ -19,9 +19,11 @@ from glassnet.tf.dtypes import numpy_dtype
 from glassnet.tf.random import _generator
 
 __all__ = [
-    "adjust_brightness", "central_crop", "convert_image_dtype", "crop_to_bounding_box",
-    "flip_left_right", "flip_up_down", "grayscale_to_rgb", "per_image_standardization",
-    "random_flip_left_right", "random_flip_up_down", "resize", "rgb_to_grayscale", "rot90",
+    "adjust_brightness", "adjust_contrast", "central_crop", "convert_image_dtype",
+    "crop_to_bounding_box", "extract_patches", "flip_left_right", "flip_up_down",
+    "grayscale_to_rgb", "pad_to_bounding_box", "per_image_standardization",
+    "random_brightness", "random_contrast", "random_crop", "random_flip_left_right",
+    "random_flip_up_down", "resize", "rgb_to_grayscale", "rot90",
 ]
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
@@ -197,3 +199,79 @@ def central_crop(image, central_fraction):
     # as tf: the border is (size - size * fraction) / 2, rounded down
     top, left = int((h - h * central_fraction) / 2), int((w - w * central_fraction) / 2)
     return crop_to_bounding_box(x, top, left, h - 2 * top, w - 2 * left)
+
+
+def adjust_contrast(images, contrast_factor):
+    """(x - mean) * contrast_factor + mean, the mean of each image and channel over its
+    height and width (as tf)."""
+    x = _images(images, "adjust_contrast")
+    mean = ops.mean(x, axis=(-3, -2), keepdims=True)
+    return (x - mean) * contrast_factor + mean
+
+
+def _uniform_per_image(x, low, high, seed):
+    """One uniform draw from [low, high) per image, shaped to broadcast over it."""
+    count = 1 if x.ndim == 3 else x.shape[0]
+    factors = _generator(seed).uniform(low, high, size=count).astype(x.dtype)
+    return factors.reshape((count, 1, 1, 1) if x.ndim == 4 else (1, 1, 1))
+
+
+def random_brightness(image, max_delta, seed=None):
+    """image + delta, delta uniform in [-max_delta, max_delta) (one per image)."""
+    if max_delta < 0:
+        raise ValueError(f"random_brightness: max_delta must be non-negative; received "
+                         f"{max_delta}")
+    x = _images(image, "random_brightness")
+    return x + _uniform_per_image(x, -max_delta, max_delta, seed)
+
+
+def random_contrast(image, lower, upper, seed=None):
+    """adjust_contrast with a factor uniform in [lower, upper) (one per image)."""
+    if not 0 <= lower < upper:
+        raise ValueError(f"random_contrast: expected 0 <= lower < upper; received "
+                         f"lower={lower}, upper={upper}")
+    x = _images(image, "random_contrast")
+    return adjust_contrast(x, _uniform_per_image(x, lower, upper, seed))
+
+
+def random_crop(value, size, seed=None):
+    """A window of ``size`` (as many dims as ``value``) at a uniformly random offset."""
+    x = constant(value)
+    size = tuple(int(n) for n in np.asarray(constant(size).data).reshape(-1))
+    if len(size) != x.ndim or any(s > n or s < 0 for s, n in zip(size, x.shape)):
+        raise ValueError(f"random_crop: size must have one entry per dimension of the value, "
+                         f"each at most its size; received size {size} for shape {x.shape}")
+    rng = _generator(seed)
+    starts = [int(rng.integers(0, n - s + 1)) for s, n in zip(size, x.shape)]
+    return x[tuple(slice(a, a + s) for a, s in zip(starts, size))]
+
+
+def pad_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
+    """``image`` placed at (offset_height, offset_width) on a zero canvas of
+    target_height x target_width."""
+    x = _images(image, "pad_to_bounding_box")
+    h, w = x.shape[-3:-1]
+    bottom, right = target_height - offset_height - h, target_width - offset_width - w
+    if min(offset_height, offset_width, bottom, right) < 0:
+        raise ValueError(f"pad_to_bounding_box: a {h}x{w} image at ({offset_height}, "
+                         f"{offset_width}) does not fit a {target_height}x{target_width} box")
+    widths = [(0, 0)] * (x.ndim - 3) + [(offset_height, bottom), (offset_width, right), (0, 0)]
+    return ops.pad(x, widths)
+
+
+def extract_patches(images, sizes, strides, rates, padding):
+    """tf's patch extraction: ``sizes``, ``strides``, ``rates`` as [1, rows, cols, 1],
+    ``padding`` "VALID" or "SAME"; each patch flattened (rows, cols, channels) on the last
+    axis."""
+    x = _images(images, "extract_patches")
+
+    def pair(value, arg):
+        value = [int(n) for n in value]
+        if len(value) != 4 or value[0] != 1 or value[3] != 1:
+            raise ValueError(f"extract_patches: {arg} must be [1, rows, cols, 1]; received "
+                             f"{value}")
+        return tuple(value[1:3])
+
+    return ops.extract_patches(x, pair(sizes, "sizes"), strides=pair(strides, "strides"),
+                               dilation_rate=pair(rates, "rates"),
+                               padding=str(padding).lower())

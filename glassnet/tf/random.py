@@ -21,7 +21,8 @@ from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.tensor import Tensor
 from glassnet.tf.dtypes import float32, int64, numpy_dtype
 
-__all__ = ["categorical", "normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
+__all__ = ["Generator", "categorical", "normal", "set_seed", "shuffle", "stateless_normal",
+           "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform"]
 
 
 def set_seed(seed) -> None:
@@ -32,6 +33,8 @@ def set_seed(seed) -> None:
 def _generator(seed):
     if seed is None:
         return backend.generator()
+    if isinstance(seed, np.random.Generator):  # a tf.random.Generator's own stream
+        return seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer or None; received {seed!r}")
     return np.random.default_rng(int(seed))
@@ -115,3 +118,66 @@ def shuffle(value, seed=None, name=None) -> Tensor:
     if x.ndim == 0:
         raise ValueError("shuffle: value must have at least one dimension")
     return Tensor(x.data[_generator(seed).permutation(x.shape[0])], dtype=x.dtype)
+
+
+def _stateless(seed, op):
+    pair = np.asarray(constant(seed).data).reshape(-1)
+    if pair.shape != (2,) or pair.dtype.kind not in "iu":
+        raise ValueError(f"{op}: seed must be a pair of integers, e.g. [1, 2]; received "
+                         f"{seed!r}")
+    return np.random.default_rng([int(n) % 2**63 for n in pair])
+
+
+def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=float32, name=None) -> Tensor:
+    """``normal`` as a pure function of ``seed`` (a pair of ints): the same seed, the same
+    numbers (not TensorFlow's numbers: the streams differ)."""
+    return normal(shape, mean, stddev, dtype, seed=_stateless(seed, "stateless_normal"))
+
+
+def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=float32,
+                               name=None) -> Tensor:
+    """``truncated_normal`` as a pure function of ``seed`` (a pair of ints)."""
+    return truncated_normal(shape, mean, stddev, dtype,
+                            seed=_stateless(seed, "stateless_truncated_normal"))
+
+
+def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=float32, name=None) -> Tensor:
+    """``uniform`` as a pure function of ``seed`` (a pair of ints)."""
+    return uniform(shape, minval, maxval, dtype, seed=_stateless(seed, "stateless_uniform"))
+
+
+class Generator:
+    """``tf.random.Generator``: a stream of random numbers of its own, advanced by each draw.
+
+    >>> g = Generator.from_seed(1)
+    >>> a, b = g.normal([2]), g.normal([2])
+    >>> again = Generator.from_seed(1).normal([2])
+    >>> bool((a.numpy() != b.numpy()).all()), again.tolist() == a.tolist()
+    (True, True)
+    """
+
+    def __init__(self, seed=None):
+        self._rng = np.random.default_rng(seed)
+
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.from_seed: seed must be an integer; received {seed!r}")
+        return cls(int(seed))
+
+    @classmethod
+    def from_non_deterministic_state(cls, alg=None):
+        return cls(None)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=float32, name=None) -> Tensor:
+        return normal(shape, mean, stddev, dtype, seed=self._rng)
+
+    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=float32, name=None):
+        return truncated_normal(shape, mean, stddev, dtype, seed=self._rng)
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=float32, name=None) -> Tensor:
+        return uniform(shape, minval, maxval, dtype, seed=self._rng)
+
+    def make_seeds(self, count=1):
+        """``count`` seed pairs (shape (2, count)) for the stateless functions."""
+        return Tensor(self._rng.integers(0, 2**31 - 1, size=(2, count), dtype=np.int64))

@@ -114,3 +114,49 @@ def test_dtypes_compare_with_numpy_and_tensors():
         tf.as_dtype("complex64")
     with pytest.raises(TypeError, match="received None"):
         tf.as_dtype(None)
+
+
+def test_contrast_brightness_crops_pads_and_patches_as_tensorflow():
+    import glassnet as tf
+
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 5, 6, 3)).astype("float32")
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(tf.image.adjust_contrast(x, 1.7).numpy(),
+                               (x - mean) * 1.7 + mean, rtol=1e-5)
+    padded = tf.image.pad_to_bounding_box(x, 1, 2, 8, 9).numpy()
+    assert padded.shape == (2, 8, 9, 3)
+    np.testing.assert_array_equal(padded[:, 1:6, 2:8], x)
+    assert padded.sum() == pytest.approx(x.sum(), rel=1e-6)
+    # patch (1, 1) of image 1, SAME padding (the extra row and column after): rows 2-3,
+    # columns 2-4, as TF 2.21 gave
+    patches = tf.image.extract_patches(x, [1, 2, 3, 1], [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
+    assert patches.shape == (2, 3, 3, 18)
+    np.testing.assert_allclose(patches.numpy()[1, 1, 1], x[1, 2:4, 2:5].reshape(-1),
+                               rtol=1e-6)
+    crop = tf.image.random_crop(x, [2, 3, 3, 3], seed=1).numpy()
+    assert crop.shape == (2, 3, 3, 3) and np.isin(crop, x).all()
+    bright = tf.image.random_brightness(x, 0.2, seed=3).numpy() - x
+    assert np.allclose(bright, bright[:, :1, :1, :1], atol=1e-6)  # one delta per image
+    assert (np.abs(bright) <= 0.2).all()
+    with pytest.raises(ValueError, match="does not fit a 8x9 box"):
+        tf.image.pad_to_bounding_box(x, 4, 2, 8, 9)
+    with pytest.raises(ValueError, match=r"sizes must be \[1, rows, cols, 1\]"):
+        tf.image.extract_patches(x, [2, 2], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+
+
+def test_stateless_functions_and_generators_are_reproducible_streams():
+    import glassnet as tf
+
+    a = tf.random.stateless_normal([3], seed=[1, 2]).numpy()
+    np.testing.assert_array_equal(a, tf.random.stateless_normal([3], seed=[1, 2]).numpy())
+    assert not np.array_equal(a, tf.random.stateless_normal([3], seed=[1, 3]).numpy())
+    u = tf.random.stateless_uniform([100], seed=[4, 5], minval=2.0, maxval=3.0).numpy()
+    assert u.dtype == np.float32 and (u >= 2).all() and (u < 3).all()
+    g = tf.random.Generator.from_seed(7)
+    first, second = g.normal([4]).numpy(), g.normal([4]).numpy()
+    assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(tf.random.Generator.from_seed(7).normal([4]).numpy(), first)
+    assert g.make_seeds(3).shape == (2, 3)
+    with pytest.raises(ValueError, match="seed must be a pair of integers"):
+        tf.random.stateless_normal([3], seed=[1])

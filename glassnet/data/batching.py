@@ -295,3 +295,51 @@ class PaddedBatch(Node):
 
 
 __all__ = ["INFINITE", "UNKNOWN", "Batch", "PaddedBatch", "Shuffle", "Unbatch"]
+
+
+class Window(Node):
+    """``window(size, shift, stride, drop_remainder)``: windows of ``size`` elements taken
+    every ``stride`` from starts ``shift`` apart, each a Dataset (per component of the
+    element, as tf: a window of (x, y) elements is a tuple of two Datasets). Elements are
+    read once, kept only while a later window still needs them."""
+
+    def __init__(self, node, size, shift, stride, drop_remainder, wrap):
+        self.node, self.size, self.shift, self.stride = node, size, shift, stride
+        self.drop_remainder, self.wrap = drop_remainder, wrap  # wrap: a node -> a Dataset
+
+    def _window(self, elements):
+        from glassnet.data.sources import Slices
+
+        stacked = _stack(elements)
+        leaves = [self.wrap(Slices(a)) for a in structure.flatten(stacked)]
+        return structure.pack_as(stacked, leaves)
+
+    def iterate(self):
+        span = (self.size - 1) * self.stride + 1
+        source, buffer, base, start, done = self.node.iterate(), [], 0, 0, False
+        try:
+            while True:
+                while not done and base + len(buffer) < start + span:
+                    try:
+                        buffer.append(next(source))
+                    except StopIteration:
+                        done = True
+                window = buffer[start - base:start - base + span:self.stride]
+                if not window or (self.drop_remainder and len(window) < self.size):
+                    return
+                yield self._window(window)
+                start += self.shift
+                dropped = min(start - base, len(buffer))
+                del buffer[:dropped]
+                base += dropped
+        finally:
+            close(source)
+
+    def cardinality(self):
+        n = self.node.cardinality()
+        if n < 0:
+            return n
+        if self.drop_remainder:
+            span = (self.size - 1) * self.stride + 1
+            return (n - span) // self.shift + 1 if n >= span else 0
+        return -(-n // self.shift)

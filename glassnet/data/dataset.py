@@ -294,6 +294,21 @@ class Dataset:
         return Dataset._wrap(batching.PaddedBatch(self._pipeline(), batch_size, padded_shapes,
                                                   padding_values, bool(drop_remainder)))
 
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None) -> Dataset:
+        """Windows of ``size`` elements (every ``stride``-th), starting ``shift`` elements
+        apart (``size`` when None); each window is a Dataset, usually flattened with
+        ``flat_map(lambda w: w.batch(size))``.
+
+        >>> ds = Dataset.range(5).window(3, shift=1, drop_remainder=True)
+        >>> [w.tolist() for w in ds.flat_map(lambda w: w.batch(3)).as_numpy_iterator()]
+        [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+        """
+        size = checks.integer(size, "size", "Dataset.window")
+        shift = size if shift is None else checks.integer(shift, "shift", "Dataset.window")
+        stride = checks.integer(stride, "stride", "Dataset.window")
+        return Dataset._wrap(batching.Window(self._pipeline(), size, shift, stride,
+                                             bool(drop_remainder), Dataset._wrap))
+
     def unbatch(self, name=None) -> Dataset:
         """Each element split along its first axis into elements (the inverse of batch)."""
         return Dataset._wrap(batching.Unbatch(self._pipeline()))

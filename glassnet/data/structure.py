@@ -222,6 +222,8 @@ def to_user(element):
 
 
 def _to_tensor(leaf):
+    if hasattr(leaf, "element_spec"):  # a Dataset (a window) stays a Dataset
+        return leaf
     array = np.asarray(leaf)
     if array.dtype.kind not in "fiub":
         return array
@@ -234,9 +236,28 @@ def to_numpy(element):
                          element)
 
 
+class DatasetSpec:
+    """The type of a component that is itself a Dataset (``window``'s): its element spec."""
+
+    def __init__(self, element_spec):
+        self.element_spec = element_spec
+
+    def __eq__(self, other):
+        return isinstance(other, DatasetSpec) and other.element_spec == self.element_spec
+
+    def __repr__(self):
+        return f"DatasetSpec({self.element_spec!r})"
+
+
+def _leaf_spec(a):
+    if hasattr(a, "element_spec"):
+        return DatasetSpec(a.element_spec)
+    return TensorSpec(np.shape(a), np.asarray(a).dtype)
+
+
 def spec_of(element):
     """The spec structure of one element."""
-    return map_structure(lambda a: TensorSpec(np.shape(a), np.asarray(a).dtype), element)
+    return map_structure(_leaf_spec, element)
 
 
 def batched_spec(spec, batch_size):

@@ -262,3 +262,31 @@ def test_pytorch_style_subclass_gains_the_tf_api():
     assert len(tf.data.ArrayDataset(np.zeros(4)).batch(3)) == 2
     with pytest.raises(TypeError, match="not subscriptable"):
         D.range(3)[0]
+
+
+# (arguments, drop_remainder) -> windows of Dataset.range(10), as TensorFlow 2.21 gives them
+WINDOWS = [
+    ((3,), False, [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]),
+    ((3, 1), True, [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 7],
+                    [6, 7, 8], [7, 8, 9]]),
+    ((4, 2, 2), False, [[0, 2, 4, 6], [2, 4, 6, 8], [4, 6, 8], [6, 8], [8]]),
+    ((4, 2, 2), True, [[0, 2, 4, 6], [2, 4, 6, 8]]),
+    ((3, 4), False, [[0, 1, 2], [4, 5, 6], [8, 9]]),
+]
+
+
+@pytest.mark.parametrize("args,drop,expected", WINDOWS)
+def test_window_matches_tensorflow(args, drop, expected):
+    windows = Dataset.range(10).window(*args, drop_remainder=drop)
+    assert int(windows.cardinality()) == len(expected)
+    assert [[int(v) for v in w.as_numpy_iterator()] for w in windows] == expected
+
+
+def test_window_of_pairs_is_a_pair_of_datasets_flattened_with_flat_map():
+    pairs = Dataset.from_tensor_slices((np.arange(6), np.arange(6) * 10))
+    flat = pairs.window(2).flat_map(lambda x, y: Dataset.zip((x.batch(2), y.batch(2))))
+    assert [(a.tolist(), b.tolist()) for a, b in flat.as_numpy_iterator()] == \
+        [([0, 1], [0, 10]), ([2, 3], [20, 30]), ([4, 5], [40, 50])]
+    assert "DatasetSpec" in repr(Dataset.range(4).window(2).element_spec)
+    with pytest.raises(ValueError, match="`size` must be a positive integer"):
+        Dataset.range(4).window(0)

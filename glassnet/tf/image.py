@@ -23,7 +23,7 @@ __all__ = [
     "crop_to_bounding_box", "extract_patches", "flip_left_right", "flip_up_down",
     "grayscale_to_rgb", "pad_to_bounding_box", "per_image_standardization",
     "random_brightness", "random_contrast", "random_crop", "random_flip_left_right",
-    "random_flip_up_down", "resize", "rgb_to_grayscale", "rot90",
+    "random_flip_up_down", "resize", "resize_with_pad", "rgb_to_grayscale", "rot90",
 ]
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
@@ -275,3 +275,15 @@ def extract_patches(images, sizes, strides, rates, padding):
     return ops.extract_patches(x, pair(sizes, "sizes"), strides=pair(strides, "strides"),
                                dilation_rate=pair(rates, "rates"),
                                padding=str(padding).lower())
+
+
+def resize_with_pad(image, target_height, target_width, method="bilinear", antialias=False):
+    """``image`` resized to fit target_height x target_width keeping its aspect ratio, then
+    padded with zeros to that size, centred (as tf: sizes and offsets rounded down)."""
+    x = _images(image, "resize_with_pad")
+    h, w = x.shape[-3:-1]
+    ratio = max(w / target_width, h / target_height)
+    height, width = int(h / ratio), int(w / ratio)
+    resized = resize(x, (height, width), method=method, antialias=antialias)
+    top, left = max(0, (target_height - height) // 2), max(0, (target_width - width) // 2)
+    return pad_to_bounding_box(resized, top, left, target_height, target_width)

@@ -28,9 +28,10 @@ from glassnet.tf.core import matmul, norm  # noqa: F401 - tf.linalg has them too
 from glassnet.tf.creation import eye  # noqa: F401
 
 __all__ = [
-    "adjoint", "band_part", "cholesky", "det", "diag", "diag_part", "eigh", "eigvalsh",
-    "einsum", "eye", "global_norm", "inv", "l2_normalize", "logdet", "matmul",
-    "matrix_transpose", "norm", "qr", "slogdet", "solve", "svd", "tensordot", "trace",
+    "adjoint", "band_part", "cholesky", "cholesky_solve", "cross", "det", "diag", "diag_part",
+    "eigh", "eigvalsh", "einsum", "eye", "global_norm", "inv", "l2_normalize", "logdet",
+    "lstsq", "matmul", "matrix_transpose", "matvec", "norm", "pinv", "qr", "slogdet", "solve",
+    "svd", "tensordot", "trace", "triangular_solve",
 ]
 
 
@@ -147,3 +148,48 @@ def global_norm(t_list, name=None):
     for s in squares[1:]:
         total = total + s
     return ops.sqrt(total)
+
+
+def cross(a, b, name=None):
+    """The cross product of 3-vectors along the last axis."""
+    return ops.cross(constant(a), constant(b))
+
+
+def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
+    """a @ b for matrices ``a`` (..., M, N) and vectors ``b`` (..., N)."""
+    a = _matrices(a, "matvec")
+    if transpose_a or adjoint_a:
+        a = ops.swapaxes(a, -1, -2)
+    return ops.squeeze(ops.matmul(a, ops.expand_dims(constant(b), -1)), -1)
+
+
+def pinv(a, rcond=None, validate_args=False, name=None):
+    """The Moore-Penrose pseudo-inverse."""
+    return ops.pinv(_matrices(a, "pinv"), rcond)
+
+
+def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
+    """The least-squares solution x of matrix x = rhs (rhs (..., M, K)); with an
+    ``l2_regularizer`` l, the solution of (A^T A + l I) x = A^T rhs."""
+    a, b = _matrices(matrix, "lstsq"), _matrices(rhs, "lstsq")
+    if not l2_regularizer:
+        return ops.lstsq(a, b)
+    a_t = ops.swapaxes(a, -1, -2)
+    gram = ops.matmul(a_t, a) + l2_regularizer * np.eye(a.shape[-1], dtype=a.dtype)
+    return ops.solve(gram, ops.matmul(a_t, b))
+
+
+def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
+    """The solution x of matrix x = rhs, reading only ``matrix``'s lower (or upper)
+    triangle; ``adjoint`` solves with its transpose."""
+    a = _matrices(matrix, "triangular_solve")
+    if adjoint:
+        a, lower = ops.swapaxes(a, -1, -2), not lower
+    return ops.solve_triangular(a, constant(rhs), lower=lower)
+
+
+def cholesky_solve(chol, rhs, name=None):
+    """The solution x of (L L^T) x = rhs from the Cholesky factor L."""
+    low = _matrices(chol, "cholesky_solve")
+    y = ops.solve_triangular(low, constant(rhs), lower=True)
+    return ops.solve_triangular(ops.swapaxes(low, -1, -2), y, lower=False)

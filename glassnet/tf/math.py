@@ -74,8 +74,8 @@ from glassnet.tf.core import argmax, argmin, cumsum  # noqa: F401 - tf.math has 
 from glassnet.tf.dtypes import int32, int64, numpy_dtype
 
 __all__ = [
-    "divide", "divide_no_nan", "floordiv", "floormod", "is_finite", "is_inf", "is_nan", "mod",
-    "multiply", "multiply_no_nan", "negative", "reduce_all", "reduce_any",
+    "bincount", "divide", "divide_no_nan", "floordiv", "floormod", "is_finite", "is_inf",
+    "is_nan", "mod", "multiply", "multiply_no_nan", "negative", "reduce_all", "reduce_any",
     "reduce_euclidean_norm", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
     "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance", "squared_difference",
     "subtract", "truediv",
@@ -257,3 +257,29 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     w = None if weights is None else np.asarray(constant(weights).data).reshape(-1)
     counts = np.bincount(y * n + p, weights=w, minlength=n * n).reshape(n, n)
     return constant(counts.astype(numpy_dtype(dtype)))
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=int32, name=None,
+             axis=None, binary_output=False):
+    """Counts (or summed ``weights``) of each value of ``arr`` (non-negative integers) over
+    the whole tensor; the result has max(arr) + 1 bins, at least ``minlength`` and at most
+    ``maxlength`` (larger values are dropped). ``binary_output``: 1 where a value occurs."""
+    x = constant(arr)
+    if axis not in (None, 0, -1):
+        raise ValueError(f"bincount: axis must be None, 0 or -1; received {axis}")
+    if axis is None:
+        x = ops.reshape(x, (-1,))
+    keep = None
+    if maxlength is not None:
+        keep = x.data < int(maxlength)
+        x = constant(x.data[keep]) if x.ndim == 1 else ops.where(keep, x, 0)
+        if weights is not None and x.ndim == 1:
+            weights = constant(weights).data.reshape(-1)[keep.reshape(-1)]
+    elif weights is not None and axis is None:
+        weights = constant(weights).data.reshape(-1)
+    counts = ops.bincount(x, weights, minlength=int(minlength or 0))
+    if maxlength is not None:
+        counts = counts[..., :int(maxlength)]
+    if binary_output:
+        counts = ops.cast(counts > 0, counts.dtype)
+    return counts if weights is not None else ops.cast(counts, numpy_dtype(dtype))

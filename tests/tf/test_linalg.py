@@ -73,3 +73,49 @@ def test_composed_functions_have_gradients():
     check_op(lambda t: tf.linalg.logdet(t @ tf.linalg.matrix_transpose(t) + 3 * tf.eye(3)),
              lambda t: torch.logdet(t @ t.T + 3 * torch.eye(3)), [(3, 3)], rtol=1e-4,
              atol=1e-5, fd_rtol=1e-4)
+
+
+def test_cross_matvec_pinv_lstsq_and_triangular_solves_match_numpy():
+    import glassnet as tf
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4, 3))
+    b = rng.normal(size=(4, 2))
+    sq = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    v = rng.normal(size=3)
+    np.testing.assert_allclose(tf.linalg.cross(v, v[::-1].copy()).numpy(),
+                               np.cross(v, v[::-1]), rtol=1e-5)
+    np.testing.assert_allclose(tf.linalg.matvec(sq, v).numpy(), sq @ v, rtol=1e-5)
+    np.testing.assert_allclose(tf.linalg.matvec(sq, v, transpose_a=True).numpy(), sq.T @ v,
+                               rtol=1e-5)
+    np.testing.assert_allclose(tf.linalg.pinv(a).numpy(), np.linalg.pinv(a), atol=1e-5)
+    np.testing.assert_allclose(tf.linalg.lstsq(a, b).numpy(),
+                               np.linalg.lstsq(a, b, rcond=None)[0], atol=1e-5)
+    ridge = np.linalg.solve(a.T @ a + 0.5 * np.eye(3), a.T @ b)
+    np.testing.assert_allclose(tf.linalg.lstsq(a, b, l2_regularizer=0.5).numpy(), ridge,
+                               atol=1e-5)
+    low = np.tril(sq)
+    np.testing.assert_allclose(tf.linalg.triangular_solve(low, b[:3]).numpy(),
+                               np.linalg.solve(low, b[:3]), atol=1e-5)
+    np.testing.assert_allclose(tf.linalg.triangular_solve(low, b[:3], adjoint=True).numpy(),
+                               np.linalg.solve(low.T, b[:3]), atol=1e-5)
+    spd = sq @ sq.T
+    chol = np.linalg.cholesky(spd)
+    np.testing.assert_allclose(tf.linalg.cholesky_solve(chol, b[:3]).numpy(),
+                               np.linalg.solve(spd, b[:3]), atol=1e-4)
+
+
+def test_bincount_and_resize_with_pad_as_tensorflow():
+    import glassnet as tf
+
+    v = np.array([1, 1, 2, 3, 2, 4, 4, 5], "int32")
+    counts = tf.math.bincount(v)
+    assert counts.tolist() == [0, 2, 2, 1, 2, 1] and counts.dtype == np.int32
+    assert tf.math.bincount(v, minlength=8).tolist() == [0, 2, 2, 1, 2, 1, 0, 0]
+    assert tf.math.bincount(v, maxlength=3).tolist() == [0, 2, 2]
+    assert tf.math.bincount(v, weights=np.arange(8.0)).tolist() == [0, 1, 6, 3, 11, 7]
+    assert tf.math.bincount(v, binary_output=True).tolist() == [0, 1, 1, 1, 1, 1]
+    image = np.ones((5, 9, 3), "float32")
+    out = tf.image.resize_with_pad(image, 6, 6).numpy()  # 9 -> 6 wide, 5 -> 3 high, centred
+    assert out.shape == (6, 6, 3)
+    np.testing.assert_allclose(out[:, :, 0].sum(axis=1), [0, 6, 6, 6, 0, 0], atol=1e-6)

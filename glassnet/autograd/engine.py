@@ -93,7 +93,7 @@ def backward(root, grad=None, retain_graph=False):
             fn.release()
 
 
-def gradients(roots, seeds, sources):
+def gradients(roots, seeds, sources, recorded=None):
     """d(sum_i <seeds[i], roots[i]>)/d(source) for each source: a list of arrays, None where
     no recorded path leads from the source to a root.
 
@@ -107,12 +107,19 @@ def gradients(roots, seeds, sources):
         seeds: one array per root, of the root's shape: the gradient of the final scalar
             with respect to that root (ones for a plain sum).
         sources: tensors to differentiate with respect to.
+        recorded: if given, the ops (Functions) that count: an op outside it is treated as
+            the maker of a constant (a GradientTape passes the ops made while it recorded).
     """
     results = [None] * len(sources)
     by_id = {}  # id(source) -> positions in ``sources`` (a tensor may be listed twice)
     for i, s in enumerate(sources):
         by_id.setdefault(id(s), []).append(i)
-    producer = {s._ctx: id(s) for s in sources if s._ctx is not None}
+
+    def maker(t):  # the op that made t, if it counts
+        fn = t._ctx
+        return fn if recorded is None or fn in recorded else None
+
+    producer = {maker(s): id(s) for s in sources if maker(s) is not None}
 
     def deliver(t, g):
         # Copied on first arrival: ``g`` may be an array another op's backward hands on or
@@ -127,7 +134,7 @@ def gradients(roots, seeds, sources):
 
     root_fns = []
     for root, seed in zip(roots, seeds, strict=True):
-        if root._ctx is None:
+        if maker(root) is None:
             if id(root) in by_id:  # d(x)/d(x): the seed itself
                 deliver(root, seed)
         else:
@@ -146,13 +153,13 @@ def gradients(roots, seeds, sources):
     # reaches[fn]: some source lies below fn's output, so fn's backward has to run.
     reaches = {}
     for fn in reversed(order):
-        reaches[fn] = any(id(t) in by_id or (t._ctx is not None and reaches[t._ctx])
-                          for t in fn.inputs)
+        reaches[fn] = (recorded is None or fn in recorded) and any(
+            id(t) in by_id or (maker(t) is not None and reaches[t._ctx]) for t in fn.inputs)
     wanted = {fn for fn in order if reaches[fn] or fn in producer}
 
     grads = {}
     for root, seed in zip(roots, seeds):
-        if root._ctx in wanted:
+        if maker(root) in wanted:
             _add_to(grads, root._ctx, seed)
     for fn in order:
         grad_output = grads.pop(fn, None)
@@ -163,7 +170,7 @@ def gradients(roots, seeds, sources):
         if not reaches[fn]:
             continue
         for t, g in _input_grads(fn, grad_output):
-            if t._ctx is None:
+            if maker(t) is None:
                 if id(t) in by_id:
                     deliver(t, g)
             elif t._ctx in wanted:

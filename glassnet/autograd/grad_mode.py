@@ -19,6 +19,17 @@ class _GradMode(threading.local):
 _grad_mode = _GradMode()
 
 
+class _Recording(threading.local):
+    """The GradientTapes recording in this thread, innermost last: each op made while one
+    is open is noted by it (``Function.__call__``), so a tape sees only its own ops."""
+
+    def __init__(self):
+        self.tapes = []
+
+
+_recording = _Recording()
+
+
 def is_grad_enabled() -> bool:
     """True when new operations are recorded into the graph by this thread."""
     return _grad_mode.enabled

@@ -1,10 +1,12 @@
 """``GradientTape``: TensorFlow's way of asking for gradients, over glassnet's graph.
 
-glassnet records every op whose inputs require grad, tape or no tape; a tape adds the
-TensorFlow interface on top: which tensors to differentiate with respect to (trainable
-variables by default, constants after ``watch``), gradients returned as values in the shape
-of the request (rather than accumulated into ``.grad``), and a one-use rule unless
-``persistent``. ``gradient`` reads the graph without freeing it or touching any ``.grad``,
+glassnet records every op whose inputs require grad into its graph, tape or no tape; an open
+tape also notes which ops it saw, and differentiates through those alone, as TensorFlow
+does: an op run before the tape was entered, or after it closed, makes a constant for it.
+On top it adds TensorFlow's interface: which tensors to differentiate with respect to
+(trainable variables by default, constants after ``watch``), gradients returned as values
+in the shape of the request (rather than accumulated into ``.grad``), and a one-use rule
+unless ``persistent``. ``gradient`` reads the graph without freeing it or touching any ``.grad``,
 so two tapes may share one forward pass (a GAN's generator and discriminator tapes), and
 ``loss.backward()`` users are unaffected.
 
@@ -17,10 +19,9 @@ so two tapes may share one forward pass (a GAN's generator and discriminator tap
 
 Differences from TensorFlow, by design:
 
-- Ops are recorded whether or not a tape is open (that is how glassnet's graph works), so a
-  gradient through ops that ran before the tape was entered, or after ``reset()``, is
-  returned where TensorFlow would answer None. ``stop_recording`` is ``no_grad``: it stops
-  every tape of the calling thread, not only this one.
+- ``stop_recording`` is ``no_grad``: it stops every tape of the calling thread, not only
+  this one.
+- A leaf made with ``requires_grad=True`` (PyTorch's way) counts as watched.
 - ``watch(x)`` sets ``x.requires_grad = True``, for good: ops on ``x`` are recorded from
   then on, in this tape and outside it.
 - Second derivatives (a tape around another tape's ``gradient``) are not supported: the
@@ -28,8 +29,6 @@ Differences from TensorFlow, by design:
   gradient computed while another tape is recording is marked, and differentiating through
   it raises a RuntimeError instead of returning a wrong number (wrap it in
   ``stop_gradient`` / ``.detach()`` for a first-order method).
-- ``watched_variables()`` lists the variables watched explicitly and the trainable
-  variables found in the graphs of the targets differentiated so far.
 
 Tapes are per thread: one thread's tape never sees another thread's ops' bookkeeping (the
 graph itself is shared, as the tensors are).
@@ -39,24 +38,14 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import threading
 import warnings
-import weakref
 
 import numpy as np
 
 from glassnet.autograd import engine
-from glassnet.autograd.grad_mode import enable_grad, no_grad
+from glassnet.autograd.grad_mode import _recording, enable_grad, no_grad
 from glassnet.autograd.tensor import Function, Tensor, _check_can_require_grad
 from glassnet.autograd.variable import Variable
-
-
-class _Recording(threading.local):
-    def __init__(self):
-        self.tapes = []  # the tapes recording in this thread, innermost last
-
-
-_recording = _Recording()
 
 
 class _NestedGradient(Function):
@@ -158,7 +147,8 @@ class GradientTape:
         self.persistent = bool(persistent)
         self.watch_accessed_variables = bool(watch_accessed_variables)
         self._watched = {}  # id -> tensor, in watch order
-        self._targets = {}  # id -> weak reference, for the targets differentiated so far
+        self._ops = set()  # the ops made while this tape recorded (Function.__call__ notes)
+        self._accessed = {}  # id -> trainable variable read by those ops, in order
         self._used = False
         self._grad_mode = None
 
@@ -197,8 +187,17 @@ class GradientTape:
         """Forget the watched tensors and the one-use rule, as a new tape would (the graph
         itself stays: see the module notes)."""
         self._watched.clear()
-        self._targets.clear()
+        self._ops.clear()
+        self._accessed.clear()
         self._used = False
+
+    def _note(self, fn, inputs):
+        """Called for each op made while this tape records."""
+        self._ops.add(fn)
+        if self.watch_accessed_variables:
+            for t in inputs:
+                if t._ctx is None and isinstance(t, Variable) and t.trainable:
+                    self._accessed.setdefault(id(t), t)
 
     # -- sources --------------------------------------------------------------------------
 
@@ -219,21 +218,11 @@ class GradientTape:
             self._watched[id(t)] = t
 
     def watched_variables(self):
-        """The variables watched explicitly or reached by the targets differentiated so far
-        (see the module notes), in the order first seen."""
+        """The variables watched explicitly, then the trainable variables the recorded ops
+        read (with ``watch_accessed_variables``), in the order first seen."""
         found = {k: t for k, t in self._watched.items() if isinstance(t, Variable)}
-        for ref in self._targets.values():
-            root = ref()
-            if root is None or root._ctx is None:
-                continue
-            try:
-                order = engine.topological_order(root._ctx)
-            except RuntimeError:  # freed by a backward() since: its variables are unknown
-                continue
-            for fn in order:
-                for t in fn.inputs:
-                    if t._ctx is None and isinstance(t, Variable) and t.trainable:
-                        found.setdefault(id(t), t)
+        for k, t in self._accessed.items():
+            found.setdefault(k, t)
         return tuple(found.values())
 
     # -- gradients ------------------------------------------------------------------------
@@ -342,19 +331,21 @@ class GradientTape:
         return seeds
 
     def _differentiate(self, roots, seeds, sources):
-        """engine.gradients, with None for sources this tape does not differentiate."""
+        """engine.gradients over this tape's ops, None for sources it does not watch."""
         live = [s if self._is_source(s) else None for s in sources]
         chosen = [s for s in live if s is not None]
-        arrays = iter(engine.gradients(roots, seeds, chosen) if chosen else ())
-        self._targets.update((id(r), weakref.ref(r)) for r in roots)
+        arrays = iter(engine.gradients(roots, seeds, chosen, recorded=self._ops)
+                      if chosen else ())
         return [None if s is None else next(arrays) for s in live]
 
     def _is_source(self, s):
         if id(s) in self._watched:
             return True
         if s._ctx is not None:
-            return True  # an intermediate computed from sources
-        return self.watch_accessed_variables and s._requires_grad
+            return s._ctx in self._ops  # an intermediate this tape computed
+        if isinstance(s, Variable):
+            return self.watch_accessed_variables and id(s) in self._accessed
+        return self.watch_accessed_variables and s._requires_grad  # requires_grad=True
 
     def _result(self, array, source, roots, mode):
         if array is None:
@@ -369,4 +360,8 @@ class GradientTape:
         fn = _NestedGradient()
         fn.inputs = tuple(r for r in roots if r._requires_grad)
         fn.needs_input_grad = tuple(True for _ in fn.inputs)
-        return Tensor._from_op(array, fn if fn.inputs else None)
+        if not fn.inputs:
+            return Tensor._from_op(array, None)
+        for tape in others:  # made inside them: what they differentiate through
+            tape._ops.add(fn)
+        return Tensor._from_op(array, fn)

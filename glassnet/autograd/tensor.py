@@ -14,7 +14,7 @@ import numpy as np
 from glassnet import backend
 from glassnet.autograd import engine
 from glassnet.autograd.broadcast import broadcast_mismatch
-from glassnet.autograd.grad_mode import _grad_mode
+from glassnet.autograd.grad_mode import _grad_mode, _recording
 from glassnet.autograd.tensor_shape import TensorShape
 
 
@@ -61,6 +61,9 @@ class Function:
                 if t._requires_grad:
                     self.inputs = inputs
                     self.needs_input_grad = tuple([t._requires_grad for t in inputs])
+                    if _recording.tapes:
+                        for tape in _recording.tapes:
+                            tape._note(self, inputs)
                     return Tensor._from_op(data, self)
         return Tensor._from_op(data, None)
 

@@ -73,8 +73,10 @@ from glassnet.autograd.ops._operands import constant, normalize_axis, operands
 from glassnet.tf.core import argmax, argmin, cumsum  # noqa: F401 - tf.math has them too
 from glassnet.tf.dtypes import int32, int64, numpy_dtype
 
+# bincount is tf.math's only (no tf.bincount): left out of __all__, which the top level
+# takes, so glassnet.bincount stays the op library's (rows of a 2-D x counted apart).
 __all__ = [
-    "bincount", "divide", "divide_no_nan", "floordiv", "floormod", "is_finite", "is_inf",
+    "divide", "divide_no_nan", "floordiv", "floormod", "is_finite", "is_inf",
     "is_nan", "mod", "multiply", "multiply_no_nan", "negative", "reduce_all", "reduce_any",
     "reduce_euclidean_norm", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
     "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance", "squared_difference",
@@ -273,10 +275,10 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=int32, nam
     if maxlength is not None:
         keep = x.data < int(maxlength)
         x = constant(x.data[keep]) if x.ndim == 1 else ops.where(keep, x, 0)
-        if weights is not None and x.ndim == 1:
-            weights = constant(weights).data.reshape(-1)[keep.reshape(-1)]
+        if weights is not None and x.ndim == 1:  # (weights keep their gradient)
+            weights = ops.reshape(constant(weights), (-1,))[np.flatnonzero(keep.reshape(-1))]
     elif weights is not None and axis is None:
-        weights = constant(weights).data.reshape(-1)
+        weights = ops.reshape(constant(weights), (-1,))
     counts = ops.bincount(x, weights, minlength=int(minlength or 0))
     if maxlength is not None:
         counts = counts[..., :int(maxlength)]

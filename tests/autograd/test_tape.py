@@ -322,3 +322,33 @@ def test_only_ops_between_target_and_sources_run_their_backward():
     assert calls == [], "the generator's backward ran for a discriminator gradient"
     assert tape.gradient(score, g_w).tolist() == [6.0, 8.0]
     assert calls == [1]
+
+
+def test_a_tape_differentiates_only_through_the_ops_it_recorded_as_tensorflow():
+    import glassnet as tf
+
+    v = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = v * v
+    z = y * 2.0  # after the tape closed: a constant for it
+    assert tape.gradient(z, v) is None
+    assert float(tape.gradient(y, v)) == 6.0
+    made_before = tf.Variable(2.0) + 1.0  # a plain tensor made outside, never watched
+    with tf.GradientTape() as tape:
+        w = made_before * made_before
+    assert tape.gradient(w, made_before) is None and tape.watched_variables() == ()
+
+
+def test_watched_variables_are_those_read_inside_the_tape():
+    import glassnet as tf
+
+    a, b = tf.Variable(1.0, name="a"), tf.Variable(2.0, name="b")
+    with tf.GradientTape() as tape:
+        _ = a * 2
+    assert [v.name for v in tape.watched_variables()] == ["a"]  # before any gradient()
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(a)
+        c = a * b
+    ga, gb = tape.gradient(c, [a, b])
+    assert float(ga) == 2.0 and gb is None
+    assert [v.name for v in tape.watched_variables()] == ["a"]

@@ -232,6 +232,45 @@ class Variable(Tensor):
                              f"{delta.shape}")
         return delta
 
+    def scatter_nd_update(self, indices, updates):
+        """Write ``updates`` at ``indices`` (N, k): each row the coordinates of one element
+        (k = ndim) or one slice (k < ndim), as tf's ``scatter_nd_update``. Returns self.
+
+        >>> Variable([1.0, 2.0, 3.0, 4.0]).scatter_nd_update([[1], [3]], [9.0, 10.0]).tolist()
+        [1.0, 9.0, 3.0, 10.0]
+        """
+        return self._scatter_nd(indices, updates, "scatter_nd_update", None)
+
+    def scatter_nd_add(self, indices, updates):
+        """Add ``updates`` at ``indices`` (repeated indices add up). Returns self."""
+        return self._scatter_nd(indices, updates, "scatter_nd_add", np.add)
+
+    def scatter_nd_sub(self, indices, updates):
+        """Subtract ``updates`` at ``indices`` (repeated indices add up). Returns self."""
+        return self._scatter_nd(indices, updates, "scatter_nd_sub", np.subtract)
+
+    def _scatter_nd(self, indices, updates, method, ufunc):
+        index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        if index.dtype.kind not in "iu" or index.ndim < 1 or index.shape[-1] > self.ndim:
+            raise ValueError(f"{type(self).__name__} '{self.name}'.{method}: `indices` must "
+                             f"be integers of shape (..., k) with k <= {self.ndim}. Received: "
+                             f"shape {index.shape}, dtype {index.dtype}")
+        bound = np.asarray(self.shape[:index.shape[-1]])
+        if index.size and ((index < 0).any() or (index >= bound).any()):
+            raise ValueError(f"{type(self).__name__} '{self.name}'.{method}: `indices` out "
+                             f"of range for shape {self.shape}")
+        key = tuple(np.moveaxis(index, -1, 0))
+        values = self._operand(updates, method)
+        expected = index.shape[:-1] + self.shape[index.shape[-1]:]
+        if values.shape != expected and values.ndim:
+            raise ValueError(f"{type(self).__name__} '{self.name}'.{method}: `updates` must "
+                             f"have shape {expected}. Received: {values.shape}")
+        if ufunc is None:
+            self.data[key] = values
+        else:
+            ufunc.at(self.data, key, values)
+        return self
+
     def __getitem__(self, key):
         # A slice that can be written back: v[1].assign(10.0), as TensorFlow's variables.
         return VariableSlice(super().__getitem__(key), self, key)

@@ -172,3 +172,17 @@ def test_a_slice_of_a_variable_is_read_with_its_gradient_and_written_back():
         v[0].assign([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="cannot write values of dtype"):
         Variable([1, 2])[0].assign(1.5)
+
+
+def test_scatter_nd_update_add_sub_as_tensorflow():
+    v = Variable([[1.0, 2.0], [3.0, 4.0]])
+    assert v.scatter_nd_update([[0, 1], [1, 0]], [9.0, 8.0]) is v
+    np.testing.assert_array_equal(v.numpy(), [[1.0, 9.0], [8.0, 4.0]])
+    v.scatter_nd_add([[1], [1]], [[1.0, 1.0], [1.0, 1.0]])  # a repeated row adds twice
+    np.testing.assert_array_equal(v.numpy(), [[1.0, 9.0], [10.0, 6.0]])
+    v.scatter_nd_sub([[0, 0]], [1.0])
+    assert v.numpy()[0, 0] == 0.0
+    with pytest.raises(ValueError, match=r"`indices` out of range for shape \(2, 2\)"):
+        v.scatter_nd_update([[2, 0]], [1.0])
+    with pytest.raises(ValueError, match=r"`updates` must have shape \(1, 2\)"):
+        v.scatter_nd_update([[0]], [1.0, 2.0, 3.0])

@@ -33,6 +33,13 @@ def _per_output(spec, output_names, what):
         if len(spec) != n:
             raise ValueError(f"compile: {len(spec)} losses given for {n} outputs")
         return list(spec)
+    if isinstance(spec, (list, tuple)) and n > 1 and spec and \
+            all(s is None or isinstance(s, (list, tuple)) for s in spec):
+        # Keras's nested form, metrics=[[for output 1], [for output 2]]
+        if len(spec) != n:
+            raise ValueError(f"compile: {what} as a list of lists needs one list per output "
+                             f"({n}); received {len(spec)}")
+        return list(spec)
     return [spec] * n
 
 

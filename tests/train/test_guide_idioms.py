@@ -56,3 +56,22 @@ def test_fit_without_trainable_weights_warns_and_goes_on():
     with pytest.warns(UserWarning, match="does not have any trainable weights"):
         history = model.fit(np.ones((8, 4)), np.ones((8, 4)), epochs=2, verbose=0)
     assert history.history["loss"] == [0.0, 0.0]
+
+
+def test_metrics_as_one_list_per_output():
+    inputs = keras.Input((3,))
+    score = layers.Dense(1, name="score")(inputs)
+    klass = layers.Dense(2, activation="softmax", name="klass")(inputs)
+    model = keras.Model(inputs, [score, klass])
+    model.compile("adam", ["mse", "categorical_crossentropy"],
+                  metrics=[[keras.metrics.MeanAbsolutePercentageError(),
+                            keras.metrics.MeanAbsoluteError()],
+                           [keras.metrics.CategoricalAccuracy()]])
+    x = np.random.default_rng(0).random((16, 3)).astype("float32")
+    y = [np.ones((16, 1), "float32"), np.eye(2, dtype="float32")[np.arange(16) % 2]]
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert {"score_mean_absolute_percentage_error", "score_mean_absolute_error",
+            "klass_categorical_accuracy"} <= set(logs)
+    with pytest.raises(ValueError, match="one list per output"):
+        model.compile("adam", ["mse", "mse"], metrics=[["mae"]])
+        model.evaluate(x, y, verbose=0)

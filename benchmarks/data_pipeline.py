@@ -7,7 +7,7 @@ The model is the tutorial MLP of ``mlp_training.py`` (Flatten -> Dense 128 relu 
 softmax, Adam, sparse categorical cross-entropy). Both ways run in this one process, in
 interleaved repeats (arrays, dataset, arrays, dataset, ...) so drifts of the machine hit both;
 each repeat is one ``fit`` of ``epochs + 1`` epochs timed per epoch by a callback, the first
-epoch left out. The issue's bar: the Dataset costs at most 10% more per epoch.
+epoch left out. The aim: the Dataset costs at most 10% more per epoch than the arrays.
 
 Also timed: one pass of the pipeline alone (no model), and the same pipeline with a
 per-element ``map`` (the element-by-element path) for scale.

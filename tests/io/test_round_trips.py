@@ -185,9 +185,9 @@ model.save(sys.argv[1])
 
 
 # -- resuming fit(shuffle=True) in a new process ------------------------------------------
-# Needs the trainer side (the lead's): fit shuffles with ``model._shuffle_rng``, a PCG64
-# Generator created on the first fit and reused after; saving stores its state and loading
-# restores it. Until fit uses it this test xfails with a message saying so.
+# fit shuffles with ``model._shuffle_rng``, a PCG64 Generator created on the first fit and
+# reused after; saving stores its state and loading restores it, so a resumed fit draws the
+# same orders as an uninterrupted one.
 
 RESUME = r"""
 import sys, numpy as np
@@ -220,9 +220,7 @@ def test_a_resumed_shuffled_fit_in_a_new_process_continues_exactly(tmp_path):
     path = str(tmp_path / "resume.keras")
     run_python(RESUME, "whole", path)
     first = run_python(RESUME, "first", path)
-    if "has_rng True" not in first:
-        pytest.xfail("needs the trainer side: fit must shuffle with model._shuffle_rng "
-                     "(a PCG64 Generator, created on the first fit)")
+    assert "has_rng True" in first, "fit must shuffle with model._shuffle_rng"
     with zipfile.ZipFile(path) as z:
         assert json.loads(z.read("metadata.json"))["shuffle_rng"]["bit_generator"] == "PCG64"
     run_python(RESUME, "resumed", path)

@@ -39,7 +39,7 @@ def test_the_readme_has_snippets():
     assert len(list(snippets())) >= 4
 
 
-@pytest.mark.parametrize("code, requires", snippets())
+@pytest.mark.parametrize("code, requires", list(snippets()))
 def test_readme_snippet_runs_as_pasted(code, requires, tmp_path):
     for requirement in requires:
         if not _present(requirement):

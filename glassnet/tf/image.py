@@ -16,14 +16,16 @@ import numpy as np
 from glassnet.autograd import ops
 from glassnet.autograd.ops._operands import constant
 from glassnet.tf.dtypes import numpy_dtype
-from glassnet.tf.random import _generator
+from glassnet.tf.random import _generator, _stateless
 
 __all__ = [
     "adjust_brightness", "adjust_contrast", "central_crop", "convert_image_dtype",
     "crop_to_bounding_box", "extract_patches", "flip_left_right", "flip_up_down",
     "grayscale_to_rgb", "pad_to_bounding_box", "per_image_standardization",
     "random_brightness", "random_contrast", "random_crop", "random_flip_left_right",
-    "random_flip_up_down", "resize", "resize_with_pad", "rgb_to_grayscale", "rot90",
+    "random_flip_up_down", "resize", "resize_with_crop_or_pad", "resize_with_pad",
+    "rgb_to_grayscale", "rot90", "stateless_random_brightness", "stateless_random_contrast",
+    "stateless_random_flip_left_right", "stateless_random_flip_up_down",
 ]
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
@@ -287,3 +289,37 @@ def resize_with_pad(image, target_height, target_width, method="bilinear", antia
     resized = resize(x, (height, width), method=method, antialias=antialias)
     top, left = max(0, (target_height - height) // 2), max(0, (target_width - width) // 2)
     return pad_to_bounding_box(resized, top, left, target_height, target_width)
+
+
+def resize_with_crop_or_pad(image, target_height, target_width):
+    """``image`` centre-cropped and/or zero-padded (centred) to target_height x target_width,
+    as tf (an odd difference puts the extra row or column at the end)."""
+    x = _images(image, "resize_with_crop_or_pad")
+    h, w = x.shape[-3:-1]
+    top, left = max(0, (h - target_height) // 2), max(0, (w - target_width) // 2)
+    x = crop_to_bounding_box(x, top, left, min(h, target_height), min(w, target_width))
+    h, w = x.shape[-3:-1]
+    return pad_to_bounding_box(x, (target_height - h) // 2, (target_width - w) // 2,
+                               target_height, target_width)
+
+
+def stateless_random_flip_left_right(image, seed):
+    """``random_flip_left_right`` as a pure function of ``seed`` (a pair of ints)."""
+    return _random_flip(image, _stateless(seed, "stateless_random_flip_left_right"), 2,
+                        "stateless_random_flip_left_right")
+
+
+def stateless_random_flip_up_down(image, seed):
+    """``random_flip_up_down`` as a pure function of ``seed`` (a pair of ints)."""
+    return _random_flip(image, _stateless(seed, "stateless_random_flip_up_down"), 3,
+                        "stateless_random_flip_up_down")
+
+
+def stateless_random_brightness(image, max_delta, seed):
+    """``random_brightness`` as a pure function of ``seed`` (a pair of ints)."""
+    return random_brightness(image, max_delta, _stateless(seed, "stateless_random_brightness"))
+
+
+def stateless_random_contrast(image, lower, upper, seed):
+    """``random_contrast`` as a pure function of ``seed`` (a pair of ints)."""
+    return random_contrast(image, lower, upper, _stateless(seed, "stateless_random_contrast"))

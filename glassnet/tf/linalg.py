@@ -30,8 +30,8 @@ from glassnet.tf.creation import eye  # noqa: F401
 __all__ = [
     "adjoint", "band_part", "cholesky", "cholesky_solve", "cross", "det", "diag", "diag_part",
     "eigh", "eigvalsh", "einsum", "eye", "global_norm", "inv", "l2_normalize", "logdet",
-    "lstsq", "matmul", "matrix_transpose", "matvec", "norm", "pinv", "qr", "slogdet", "solve",
-    "svd", "tensordot", "trace", "triangular_solve",
+    "lstsq", "matmul", "matrix_transpose", "matvec", "norm", "normalize", "pinv", "qr",
+    "set_diag", "slogdet", "solve", "svd", "tensordot", "trace", "triangular_solve",
 ]
 
 
@@ -193,3 +193,32 @@ def cholesky_solve(chol, rhs, name=None):
     low = _matrices(chol, "cholesky_solve")
     y = ops.solve_triangular(low, constant(rhs), lower=True)
     return ops.solve_triangular(ops.swapaxes(low, -1, -2), y, lower=False)
+
+
+def set_diag(input, diagonal, name=None, k=0, align="RIGHT_LEFT"):  # noqa: A002 - tf's name
+    """``input`` with its k-th diagonal (of the last two axes) replaced by ``diagonal``."""
+    x = _matrices(input, "set_diag")
+    if not isinstance(k, (int, np.integer)):
+        raise ValueError(f"set_diag: only a single diagonal k (an int) is supported; "
+                         f"received k={k!r}")
+    m, n = x.shape[-2:]
+    rows = np.arange(max(0, -k), min(m, n - k))
+    d = constant(diagonal)
+    if d.shape[-1:] != (len(rows),):
+        raise ValueError(f"set_diag: diagonal {k} of a {m}x{n} matrix has {len(rows)} entries; "
+                         f"received diagonal of shape {d.shape}")
+    mask = np.zeros((m, n), bool)
+    mask[rows, rows + k] = True
+    full = np.zeros(d.shape[:-1] + (m, n), dtype=np.int64)
+    full[..., rows, rows + k] = np.arange(len(rows))  # where each diagonal entry goes
+    placed = ops.take_along_axis(ops.expand_dims(d, -2), np.broadcast_to(
+        full.reshape(full.shape[:-2] + (1, m * n)), d.shape[:-1] + (1, m * n)), -1)
+    return ops.where(mask, ops.reshape(placed, d.shape[:-1] + (m, n)), x)
+
+
+def normalize(tensor, ord="euclidean", axis=None, name=None):  # noqa: A002 - tf's name
+    """(tensor / norm, norm), the norm kept as a dimension of size 1 (tf.linalg.normalize)."""
+    from glassnet.tf.core import norm as _norm
+
+    n = _norm(tensor, ord=ord, axis=axis, keepdims=True)
+    return constant(tensor) / n, n

@@ -37,12 +37,12 @@ from glassnet.tf.random import _generator
 
 __all__ = [
     "avg_pool", "avg_pool2d", "batch_normalization", "bias_add", "compute_average_loss",
-    "conv2d", "depthwise_conv2d", "dropout", "elu", "embedding_lookup", "gelu", "l2_loss",
-    "l2_normalize", "leaky_relu", "log_softmax", "max_pool", "max_pool2d", "moments", "relu",
-    "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
-    "softmax_cross_entropy_with_logits", "softplus", "softsign",
-    "sparse_softmax_cross_entropy_with_logits", "swish", "tanh", "top_k",
-    "weighted_cross_entropy_with_logits",
+    "conv1d", "conv2d", "depthwise_conv2d", "dropout", "elu", "embedding_lookup", "gelu",
+    "l2_loss", "l2_normalize", "leaky_relu", "log_poisson_loss", "log_softmax", "max_pool",
+    "max_pool2d", "moments", "relu", "relu6", "scale_regularization_loss", "selu", "sigmoid",
+    "sigmoid_cross_entropy_with_logits", "silu", "softmax", "softmax_cross_entropy_with_logits",
+    "softplus", "softsign", "sparse_softmax_cross_entropy_with_logits", "swish", "tanh",
+    "top_k", "weighted_cross_entropy_with_logits",
 ]
 
 
@@ -236,3 +236,54 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  
 
 
 max_pool, avg_pool = max_pool2d, avg_pool2d  # tf's N-d names; here 2-D inputs only
+
+
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,  # noqa: A002
+           name=None):
+    """1-D convolution of input (N, W, C) with filters (K, C, F): conv2d over a height of 1."""
+    if data_format not in (None, "NWC"):
+        raise ValueError(f"conv1d: only data_format='NWC' is supported; received "
+                         f"{data_format!r}")
+
+    def one(value, arg):
+        v = [1] if value is None else [int(n) for n in np.asarray(value).reshape(-1)]
+        if len(v) == 3 and v[0] == v[2] == 1:
+            v = v[1:2]
+        if len(v) != 1:
+            raise ValueError(f"conv1d: {arg} must be an int or [1, n, 1]; received {value!r}")
+        return (1, v[0])
+
+    x, w = constant(input), constant(filters)
+    if x.ndim != 3 or w.ndim != 3:
+        raise ValueError(f"conv1d: expected input (batch, width, channels) and filters "
+                         f"(width, in_channels, out_channels); received shapes {x.shape} "
+                         f"and {w.shape}")
+    out = ops.conv2d(ops.expand_dims(x, 1), ops.expand_dims(w, 0), None,
+                     one(stride, "stride"), _padding(padding, "conv1d"),
+                     one(dilations, "dilations"))
+    return ops.squeeze(out, 1)
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """exp(c) - z c per element, with c = log_input; ``compute_full_loss`` adds Stirling's
+    z log z - z + 0.5 log(2 pi z) where z > 1, as tf."""
+    z, c = constant(targets), constant(log_input)
+    loss = ops.exp(c) - z * c
+    if compute_full_loss:
+        zs = z.data
+        safe = np.where(zs > 1, zs, 1.0)
+        stirling = np.where(zs > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe),
+                            0.0).astype(loss.dtype)
+        loss = loss + stirling
+    return loss
+
+
+def scale_regularization_loss(regularization_loss, name=None):
+    """The regularization loss as a replica's share: glassnet trains in one replica, so the
+    sum of the given losses."""
+    losses = regularization_loss if isinstance(regularization_loss, (list, tuple)) else \
+        [regularization_loss]
+    total = constant(losses[0])
+    for term in losses[1:]:
+        total = total + term
+    return ops.sum(total)

@@ -21,8 +21,9 @@ from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.tensor import Tensor
 from glassnet.tf.dtypes import float32, int64, numpy_dtype
 
-__all__ = ["Generator", "categorical", "normal", "set_seed", "shuffle", "stateless_normal",
-           "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform"]
+__all__ = ["Generator", "categorical", "gamma", "normal", "poisson", "set_seed", "shuffle",
+           "stateless_normal", "stateless_truncated_normal", "stateless_uniform",
+           "truncated_normal", "uniform"]
 
 
 def set_seed(seed) -> None:
@@ -118,6 +119,28 @@ def shuffle(value, seed=None, name=None) -> Tensor:
     if x.ndim == 0:
         raise ValueError("shuffle: value must have at least one dimension")
     return Tensor(x.data[_generator(seed).permutation(x.shape[0])], dtype=x.dtype)
+
+
+def poisson(shape, lam, dtype=float32, seed=None, name=None) -> Tensor:
+    """Poisson samples of shape ``shape + lam.shape`` (one set per rate in ``lam``)."""
+    rates = np.asarray(constant(lam).data, np.float64)
+    if (rates < 0).any():
+        raise ValueError("poisson: every rate `lam` must be non-negative")
+    dims = _shape(shape, "poisson") + rates.shape
+    return Tensor(_generator(seed).poisson(rates, size=dims).astype(numpy_dtype(dtype)))
+
+
+def gamma(shape, alpha, beta=None, dtype=float32, seed=None, name=None) -> Tensor:
+    """Gamma(alpha, rate beta) samples of shape ``shape + broadcast(alpha, beta).shape``
+    (beta None: rate 1), as tf: the density is beta^a x^(a-1) e^(-beta x) / Gamma(a)."""
+    a = np.asarray(constant(alpha).data, np.float64)
+    b = np.ones_like(a) if beta is None else np.asarray(constant(beta).data, np.float64)
+    if (a <= 0).any() or (b <= 0).any():
+        raise ValueError("gamma: `alpha` and `beta` must be positive")
+    a, b = np.broadcast_arrays(a, b)
+    dims = _shape(shape, "gamma") + a.shape
+    draws = _generator(seed).gamma(a, 1.0 / b, size=dims)
+    return Tensor(draws.astype(_float_dtype(dtype, "gamma")))
 
 
 def _stateless(seed, op):

@@ -119,3 +119,22 @@ def test_bincount_and_resize_with_pad_as_tensorflow():
     out = tf.image.resize_with_pad(image, 6, 6).numpy()  # 9 -> 6 wide, 5 -> 3 high, centred
     assert out.shape == (6, 6, 3)
     np.testing.assert_allclose(out[:, :, 0].sum(axis=1), [0, 6, 6, 6, 0, 0], atol=1e-6)
+
+
+def test_set_diag_and_normalize():
+    import glassnet as tf
+
+    m = np.random.default_rng(0).normal(size=(2, 3, 4)).astype("float32")
+    out = tf.linalg.set_diag(m, np.full((2, 3), 7.0, "float32"), k=1).numpy()
+    expected = m.copy()
+    expected[:, [0, 1, 2], [1, 2, 3]] = 7.0
+    np.testing.assert_array_equal(out, expected)
+    x = tf.constant(m)
+    x.requires_grad = True
+    tf.reduce_sum(tf.linalg.set_diag(x, np.zeros((2, 3), "float32"))).backward()
+    assert x.grad[0, 0, 0] == 0 and x.grad[0, 0, 1] == 1  # the replaced entries get none
+    unit, norm = tf.linalg.normalize(tf.constant([[3.0, 4.0], [6.0, 8.0]]), axis=1)
+    np.testing.assert_allclose(unit.numpy(), [[0.6, 0.8], [0.6, 0.8]], rtol=1e-6)
+    np.testing.assert_allclose(norm.numpy(), [[5.0], [10.0]], rtol=1e-6)
+    with pytest.raises(ValueError, match="has 3 entries"):
+        tf.linalg.set_diag(m, np.ones((2, 4), "float32"))

@@ -126,3 +126,25 @@ def test_pooling():
     ref = F.avg_pool2d(torch.tensor(x).permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1)
     np.testing.assert_allclose(avg.numpy(), ref.numpy(), rtol=1e-6)
     assert tf.nn.max_pool is tf.nn.max_pool2d
+
+
+def test_conv1d_poisson_loss_and_regularization_scale():
+    import glassnet as tf
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 7, 3)).astype("float32")
+    w = rng.normal(size=(3, 3, 4)).astype("float32")
+    out = tf.nn.conv1d(x, w, 1, "VALID").numpy()
+    expected = np.stack([np.einsum("bkc,kcf->bf", x[:, i:i + 3], w) for i in range(5)], 1)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+    assert tf.nn.conv1d(x, w, 2, "SAME").shape == (2, 4, 4)
+    z, c = np.array([0.0, 1.0, 3.0]), np.array([0.1, 0.5, 1.2])
+    np.testing.assert_allclose(tf.nn.log_poisson_loss(z, c).numpy(), np.exp(c) - z * c,
+                               rtol=1e-6)
+    stirling = np.where(z > 1, z * np.log(np.maximum(z, 1)) - z
+                        + 0.5 * np.log(2 * np.pi * np.maximum(z, 1)), 0)
+    np.testing.assert_allclose(tf.nn.log_poisson_loss(z, c, compute_full_loss=True).numpy(),
+                               np.exp(c) - z * c + stirling, rtol=1e-6)
+    assert float(tf.nn.scale_regularization_loss([tf.constant(1.0), tf.constant(2.0)])) == 3.0
+    with pytest.raises(ValueError, match="conv1d: expected input"):
+        tf.nn.conv1d(x[0], w, 1, "SAME")

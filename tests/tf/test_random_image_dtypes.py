@@ -160,3 +160,24 @@ def test_stateless_functions_and_generators_are_reproducible_streams():
     assert g.make_seeds(3).shape == (2, 3)
     with pytest.raises(ValueError, match="seed must be a pair of integers"):
         tf.random.stateless_normal([3], seed=[1])
+
+
+def test_crop_or_pad_stateless_image_ops_poisson_and_gamma():
+    import glassnet as tf
+
+    image = np.arange(5 * 8 * 1, dtype="float32").reshape(5, 8, 1)
+    cropped = tf.image.resize_with_crop_or_pad(image, 3, 4).numpy()
+    np.testing.assert_array_equal(cropped, image[1:4, 2:6])
+    padded = tf.image.resize_with_crop_or_pad(image, 7, 10).numpy()
+    np.testing.assert_array_equal(padded[1:6, 1:9], image)
+    assert padded.sum() == image.sum()
+    a = tf.image.stateless_random_flip_left_right(image, seed=[1, 2]).numpy()
+    np.testing.assert_array_equal(a, tf.image.stateless_random_flip_left_right(
+        image, seed=[1, 2]).numpy())
+    assert np.array_equal(a, image) or np.array_equal(a, image[:, ::-1])
+    counts = tf.random.poisson([2000], [1.0, 5.0], seed=0).numpy()
+    assert counts.shape == (2000, 2) and abs(counts[:, 1].mean() - 5.0) < 0.3
+    draws = tf.random.gamma([4000], [2.0], [4.0], seed=0).numpy()  # mean alpha / beta
+    assert draws.shape == (4000, 1) and abs(draws.mean() - 0.5) < 0.05
+    with pytest.raises(ValueError, match="must be non-negative"):
+        tf.random.poisson([2], [-1.0])

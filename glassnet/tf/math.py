@@ -70,14 +70,16 @@ from glassnet.autograd.ops import (  # noqa: F401 - re-exported under tf's names
     unsorted_segment_sum,
 )
 from glassnet.autograd.ops._operands import constant, normalize_axis, operands
+from glassnet.autograd.ops.special import digamma, lgamma
 from glassnet.tf.core import argmax, argmin, cumsum  # noqa: F401 - tf.math has them too
 from glassnet.tf.dtypes import int32, int64, numpy_dtype
 
 # bincount is tf.math's only (no tf.bincount): left out of __all__, which the top level
 # takes, so glassnet.bincount stays the op library's (rows of a 2-D x counted apart).
 __all__ = [
-    "divide", "divide_no_nan", "floordiv", "floormod", "is_finite", "is_inf",
-    "is_nan", "mod", "multiply", "multiply_no_nan", "negative", "reduce_all", "reduce_any",
+    "digamma", "divide", "divide_no_nan", "floordiv", "floormod", "is_finite", "is_inf",
+    "is_nan", "lgamma", "mod", "multiply", "multiply_no_nan", "negative", "reduce_all",
+    "reduce_any",
     "reduce_euclidean_norm", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
     "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance", "squared_difference",
     "subtract", "truediv",

@@ -131,6 +131,7 @@ from glassnet.autograd.ops.shape import (
     unsqueeze,
 )
 from glassnet.autograd.ops.sorting import *  # noqa: F403 - named by the module's __all__
+from glassnet.autograd.ops.special import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.statistics import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.trigonometric import (
     acos,
@@ -178,6 +179,7 @@ __all__ = [
 # The modules below list their names in their own __all__ (looked up in sys.modules: a
 # function may share its module's name, as gather does).
 _LISTED = ("statistics", "sorting", "layout", "gather", "linalg", "matrix_functions",
-           "decompositions", "attention", "image", "nn_functions", "numpy_extras")
+           "decompositions", "attention", "image", "nn_functions", "numpy_extras",
+           "special")
 for _module in _LISTED:
     __all__ += _sys.modules[f"{__name__}.{_module}"].__all__

@@ -98,10 +98,13 @@ class Filter(Node):
     def iterate(self):
         for element in self.node.iterate():
             keep = call(self.predicate, element)
-            if np.ndim(keep) != 0:
-                raise ValueError(f"filter: the predicate must return a scalar boolean; it "
-                                 f"returned a value of shape {np.shape(keep)}")
-            if bool(keep):
+            value = np.asarray(getattr(keep, "data", keep))
+            if value.ndim != 0 or value.dtype != np.bool_:
+                # as tf: a number is not a truth value here (x * 2 instead of x % 2 == 0)
+                raise TypeError(f"filter: the predicate must return a scalar boolean; it "
+                                f"returned a value of dtype {value.dtype} and shape "
+                                f"{value.shape}")
+            if bool(value):
                 yield element
 
     def cardinality(self):

@@ -290,3 +290,13 @@ def test_window_of_pairs_is_a_pair_of_datasets_flattened_with_flat_map():
     assert "DatasetSpec" in repr(Dataset.range(4).window(2).element_spec)
     with pytest.raises(ValueError, match="`size` must be a positive integer"):
         Dataset.range(4).window(0)
+
+
+def test_filter_needs_a_boolean_scalar_as_tensorflow():
+    ds = Dataset.range(6)
+    assert [int(v) for v in ds.filter(lambda x: x % 2 == 0).as_numpy_iterator()] == [0, 2, 4]
+    assert len(list(ds.filter(lambda x: True))) == 6  # a Python bool is one
+    with pytest.raises(TypeError, match="scalar boolean; it returned a value of dtype int64"):
+        list(ds.filter(lambda x: x * 2))
+    with pytest.raises(TypeError, match=r"shape \(2,\)"):
+        list(Dataset.from_tensor_slices(np.ones((3, 2)) > 0).filter(lambda x: x))

@@ -274,3 +274,11 @@ def test_exclusive_cumsum_shifts_instead_of_subtracting():
     np.testing.assert_array_equal(got, [0.0, np.inf, np.inf])  # not inf - inf = nan
     assert tf.cumsum([1, 2, 3], exclusive=True, reverse=True).tolist() == [5, 3, 0]
     assert tf.cumsum([[1, 2], [3, 4]], axis=1, exclusive=True).tolist() == [[0, 1], [0, 3]]
+
+
+def test_cast_names_a_bad_dtype():
+    import glassnet as tf
+
+    assert tf.cast(tf.constant([1.5, -2.5]), tf.int32).tolist() == [1, -2]
+    with pytest.raises(TypeError, match=r"cast: `dtype` must be a dtype.*dtype='floaty'"):
+        tf.cast(tf.constant([1.0]), "floaty")

@@ -243,7 +243,12 @@ def where(cond, a=None, b=None):
 
 def cast(x, dtype) -> Tensor:
     """x converted to ``dtype``: differentiable between floating dtypes, a constant otherwise."""
-    x, dtype = constant(x), np.dtype(dtype)
+    x = constant(x)
+    try:
+        dtype = np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
+    except TypeError:
+        raise TypeError(f"cast: `dtype` must be a dtype such as 'float32' or 'int64'. "
+                        f"Received: dtype={dtype!r}") from None
     if dtype == x.data.dtype:
         return x
     if dtype.kind != "f" or x.data.dtype.kind != "f":

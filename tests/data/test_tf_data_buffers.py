@@ -127,24 +127,29 @@ def test_prefetch_yields_everything_and_reraises_producer_errors():
         D.range(3).prefetch(-5)
 
 
-def test_prefetch_thread_stops_when_the_iterator_is_dropped():
-    def producers():
-        return [t for t in threading.enumerate() if t.name == "glassnet-prefetch"]
-    before = len(producers())
-    iterator = iter(D.range(10 ** 9).prefetch(3))
-    next(iterator)
-    assert len(producers()) == before + 1
-    del iterator
+def producers():
+    """The prefetch threads alive now."""
+    return [t for t in threading.enumerate() if t.name == "glassnet-prefetch"]
+
+
+def _assert_producers_stop(before, seconds=3):
     gc.collect()
-    deadline = time.time() + 3
+    deadline = time.time() + seconds
     while len(producers()) > before and time.time() < deadline:
         time.sleep(0.02)
     assert len(producers()) == before
 
 
+def test_prefetch_thread_stops_when_the_iterator_is_dropped():
+    before = len(producers())
+    iterator = iter(D.range(10 ** 9).prefetch(3))
+    next(iterator)
+    assert len(producers()) == before + 1
+    del iterator
+    _assert_producers_stop(before)
+
+
 def test_prefetch_reads_in_memory_batches_inline_and_runs_user_code_ahead():
-    def producers():
-        return [t for t in threading.enumerate() if t.name == "glassnet-prefetch"]
     before = len(producers())
     x = np.arange(40.0).reshape(20, 2)
     inline = iter(D.from_tensor_slices((x, np.arange(20))).shuffle(20, seed=1).batch(4)
@@ -229,8 +234,6 @@ def test_dict_inputs_and_train_on_batch_with_tensors():
 
 
 def test_interleave_stopped_early_closes_its_inner_prefetch_threads():
-    def producers():
-        return [t for t in threading.enumerate() if t.name == "glassnet-prefetch"]
     before = len(producers())
     ds = D.range(4).interleave(lambda x: D.range(10 ** 6).map(lambda v: v + x).prefetch(2),
                                cycle_length=2)
@@ -238,8 +241,4 @@ def test_interleave_stopped_early_closes_its_inner_prefetch_threads():
     next(iterator), next(iterator)
     assert len(producers()) == before + 2
     del iterator
-    gc.collect()
-    deadline = time.time() + 3
-    while len(producers()) > before and time.time() < deadline:
-        time.sleep(0.02)
-    assert len(producers()) == before
+    _assert_producers_stop(before)

@@ -20,6 +20,22 @@ def constant(value, like=None):
     return Tensor(array)
 
 
+def no_grad_tensor(data) -> Tensor:
+    """``data`` as a tensor outside the graph (an index, a mask, a count: no gradient)."""
+    return Tensor._from_op(np.asarray(data), None)
+
+
+def int_array(value, name, op):
+    """``value`` (an int, a sequence, an array or an integer tensor) as an int64 NumPy array;
+    a TypeError naming ``op`` and ``name`` for anything else."""
+    data = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if data.size == 0 and data.dtype.kind == "f":  # [] holds no numbers, not floats
+        data = data.astype(np.int64)
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: {name} must hold integers; received dtype {data.dtype}")
+    return data.astype(np.int64, copy=False)
+
+
 def operands(a, b):
     """Two op arguments as tensors of a common kind (an integer one meeting a float is cast)."""
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):

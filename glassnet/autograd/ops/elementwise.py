@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.autograd.broadcast import unbroadcast
-from glassnet.autograd.ops._operands import constant, operands
+from glassnet.autograd.ops._operands import constant, no_grad_tensor, operands
 from glassnet.autograd.tensor import Function, Tensor
 
 
@@ -256,19 +256,15 @@ def cast(x, dtype) -> Tensor:
     return Cast(dtype)(x)
 
 
-def _no_grad(data) -> Tensor:
-    return Tensor._from_op(data, None)
-
-
 def sign(x) -> Tensor:
     """-1, 0 or 1 by the sign of x; piecewise constant, so it carries no gradient."""
-    return _no_grad(np.sign(constant(x).data))
+    return no_grad_tensor(np.sign(constant(x).data))
 
 
 def _compare(ufunc, name, a, b):
     a, b = operands(a, b)
     try:
-        return _no_grad(ufunc(a.data, b.data))
+        return no_grad_tensor(ufunc(a.data, b.data))
     except ValueError:
         raise ValueError(f"{name}: cannot broadcast shapes {a.shape} and {b.shape}") from None
 

@@ -12,23 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import backend
-from glassnet.autograd.ops._operands import constant, normalize_axis
+from glassnet.autograd.ops._operands import constant, int_array, no_grad_tensor, normalize_axis
 from glassnet.autograd.tensor import Function, Tensor
 
 __all__ = [
     "nonzero", "one_hot", "scatter", "scatter_update", "searchsorted", "slice_update", "take",
     "take_along_axis", "unique",
 ]
-
-
-def _indices(value, name, op):
-    """``value`` as an int64 NumPy array of indices (a list, array or integer tensor)."""
-    data = np.asarray(value.data if isinstance(value, Tensor) else value)
-    if data.size == 0 and data.dtype.kind == "f":  # [] holds no indices, not floats
-        data = data.astype(np.int64)
-    if data.dtype.kind not in "iu":
-        raise TypeError(f"{op}: {name} must hold integers; received dtype {data.dtype}")
-    return data.astype(np.int64, copy=False)
 
 
 def _wrap(indices, size, axis, op):
@@ -41,10 +31,6 @@ def _wrap(indices, size, axis, op):
             f"of size {size} (expected -{size} <= index < {size})"
         )
     return np.where(indices < 0, indices + size, indices)
-
-
-def _no_grad(data) -> Tensor:
-    return Tensor._from_op(np.asarray(data), None)
 
 
 class Take(Function):
@@ -175,7 +161,7 @@ def take(x, indices, axis=None) -> Tensor:
     [30.0, 10.0, 30.0]
     """
     x = constant(x)
-    idx = _indices(indices, "indices", "take")
+    idx = int_array(indices, "indices", "take")
     if axis is None:
         x, axis = x.reshape(-1), 0
     elif x.ndim == 0:
@@ -194,7 +180,7 @@ def take_along_axis(x, indices, axis=None) -> Tensor:
     [[2.0], [3.0]]
     """
     x = constant(x)
-    idx = _indices(indices, "indices", "take_along_axis")
+    idx = int_array(indices, "indices", "take_along_axis")
     if axis is None:
         x, axis = x.reshape(-1), 0
     if idx.ndim != x.ndim:
@@ -218,7 +204,7 @@ def take_along_axis(x, indices, axis=None) -> Tensor:
 
 def _scatter_key(indices, shape, op):
     """``indices`` of shape (N, k) as an index tuple over the first k axes of ``shape``."""
-    idx = _indices(indices, "indices", op)
+    idx = int_array(indices, "indices", op)
     if idx.ndim == 1:  # one coordinate per row
         idx = idx.reshape(-1, 1)
     if idx.ndim != 2 or idx.shape[1] > len(shape):
@@ -248,7 +234,7 @@ def scatter(indices, values, shape) -> Tensor:
     [4.0, 0.0, 2.0]
     """
     values = constant(values)
-    dims = _indices(shape, "shape", "scatter").reshape(-1)
+    dims = int_array(shape, "shape", "scatter").reshape(-1)
     if (dims < 0).any():
         raise ValueError(f"scatter: shape must hold non-negative sizes; received {shape}")
     shape = tuple(dims.tolist())
@@ -285,7 +271,7 @@ def slice_update(inputs, start_indices, updates) -> Tensor:
     """
     inputs = constant(inputs)
     updates = constant(updates, like=inputs)
-    starts = _indices(start_indices, "start_indices", "slice_update").reshape(-1)
+    starts = int_array(start_indices, "start_indices", "slice_update").reshape(-1)
     if updates.ndim != inputs.ndim or starts.size != inputs.ndim:
         raise ValueError(
             f"slice_update: start_indices and updates must have one entry / axis per axis of "
@@ -315,7 +301,7 @@ def nonzero(x) -> tuple:
     if data.ndim == 0:
         raise ValueError("nonzero: expected a tensor with at least 1 dimension; received a "
                          "0-d tensor (use nonzero(reshape(x, (1,))))")
-    return tuple(_no_grad(i.astype(np.int64)) for i in np.nonzero(data))
+    return tuple(no_grad_tensor(i.astype(np.int64)) for i in np.nonzero(data))
 
 
 def one_hot(indices, num_classes, axis=-1, dtype=None) -> Tensor:
@@ -326,7 +312,7 @@ def one_hot(indices, num_classes, axis=-1, dtype=None) -> Tensor:
     >>> one_hot([1, -1], 3).tolist()
     [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
     """
-    idx = _indices(indices, "indices", "one_hot")
+    idx = int_array(indices, "indices", "one_hot")
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
             or num_classes < 1:
         raise ValueError(f"one_hot: num_classes must be a positive integer; received "
@@ -334,7 +320,7 @@ def one_hot(indices, num_classes, axis=-1, dtype=None) -> Tensor:
     (axis,) = normalize_axis(axis, idx.ndim + 1, "one_hot")
     dtype = backend.floatx() if dtype is None else np.dtype(dtype)
     hot = idx[..., None] == np.arange(int(num_classes))
-    return _no_grad(np.moveaxis(hot, -1, axis).astype(dtype))
+    return no_grad_tensor(np.moveaxis(hot, -1, axis).astype(dtype))
 
 
 def searchsorted(sorted_sequence, values, side="left") -> Tensor:
@@ -350,7 +336,7 @@ def searchsorted(sorted_sequence, values, side="left") -> Tensor:
                          f"{seq.shape}")
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right'; received {side!r}")
-    return _no_grad(np.searchsorted(seq, vals, side=side).astype(np.int64))
+    return no_grad_tensor(np.searchsorted(seq, vals, side=side).astype(np.int64))
 
 
 def unique(x, return_inverse=False, return_counts=False, axis=None):
@@ -371,8 +357,8 @@ def unique(x, return_inverse=False, return_counts=False, axis=None):
     out = np.unique(data, return_inverse=return_inverse, return_counts=return_counts,
                     axis=axis)
     if not (return_inverse or return_counts):
-        return _no_grad(out)
+        return no_grad_tensor(out)
     values, *extra = out
     if return_inverse and axis is None:
         extra[0] = extra[0].reshape(data.shape)
-    return (_no_grad(values), *(_no_grad(e.astype(np.int64)) for e in extra))
+    return (no_grad_tensor(values), *(no_grad_tensor(e.astype(np.int64)) for e in extra))

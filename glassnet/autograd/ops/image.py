@@ -127,8 +127,8 @@ def _pair(value, arg, op, minimum=1):
     return tuple(int(v) for v in items)
 
 
-def _image_tensor(images, data_format, op):
-    """images as a float tensor of rank 3 or 4, with the index of its height axis."""
+def _checked_images(images, data_format, op):
+    """images as a tensor of rank 3 or 4 in a known data_format, or a ValueError."""
     x = constant(images)
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: expected images of rank 3 (one image) or 4 (a batch). "
@@ -136,6 +136,12 @@ def _image_tensor(images, data_format, op):
     if data_format not in DATA_FORMATS:
         raise ValueError(f"{op}: data_format must be one of {DATA_FORMATS}. Received: "
                          f"data_format={data_format!r}")
+    return x
+
+
+def _image_tensor(images, data_format, op):
+    """images as a float tensor of rank 3 or 4, with the index of its height axis."""
+    x = _checked_images(images, data_format, op)
     if x.data.dtype.kind != "f":  # integer pixels are resampled in float32
         x = Tensor._from_op(x.data.astype(np.float32), None)
     return x, x.ndim - 3 + (data_format == "channels_first")
@@ -278,13 +284,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     (2, 3, 3, 12)
     """
     op = "extract_patches"
-    x = constant(images)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected images of rank 3 (one image) or 4 (a batch). "
-                         f"Received: images.shape={x.shape}")
-    if data_format not in DATA_FORMATS:
-        raise ValueError(f"{op}: data_format must be one of {DATA_FORMATS}. Received: "
-                         f"data_format={data_format!r}")
+    x = _checked_images(images, data_format, op)
     window = _pair(size, "size", op)
     strides = window if strides is None else _pair(strides, "strides", op)
     dilation = _pair(dilation_rate, "dilation_rate", op)

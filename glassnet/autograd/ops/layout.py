@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.autograd.ops._operands import constant, normalize_axis
+from glassnet.autograd.ops._operands import constant, int_array, normalize_axis
 from glassnet.autograd.ops.indexing import getitem
 from glassnet.autograd.ops.shape import broadcast_to, reshape, transpose
 from glassnet.autograd.tensor import Function, Tensor
@@ -33,16 +33,6 @@ def _int(value, name, op, minimum=None):
     if minimum is not None and value < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}; received {name}={value}")
     return int(value)
-
-
-def _int_array(value, name, op):
-    """``value`` (int, sequence, array or tensor) as an int64 NumPy array."""
-    data = np.asarray(value.data if isinstance(value, Tensor) else value)
-    if data.size == 0 and data.dtype.kind == "f":  # [] holds no numbers, not floats
-        data = data.astype(np.int64)
-    if data.dtype.kind not in "iu":
-        raise TypeError(f"{op}: {name} must hold integers; received dtype {data.dtype}")
-    return data.astype(np.int64, copy=False)
 
 
 class Tile(Function):
@@ -169,7 +159,7 @@ def tile(x, repeats) -> Tensor:
     [1.0, 2.0, 1.0, 2.0]
     """
     x = constant(x)
-    reps = _int_array(repeats, "repeats", "tile").reshape(-1)
+    reps = int_array(repeats, "repeats", "tile").reshape(-1)
     if (reps < 0).any():
         raise ValueError(f"tile: repeats must be non-negative; received {reps.tolist()}")
     reps = (1,) * (x.ndim - reps.size) + tuple(reps.tolist())
@@ -192,7 +182,7 @@ def repeat(x, repeats, axis=None) -> Tensor:
         raise ValueError(f"repeat: a 0-d tensor has no axis {axis}; use axis=None")
     else:
         (axis,) = normalize_axis(_int(axis, "axis", "repeat"), x.ndim, "repeat")
-    reps = _int_array(repeats, "repeats", "repeat")
+    reps = int_array(repeats, "repeats", "repeat")
     n = x.shape[axis]
     if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, n)):
         raise ValueError(
@@ -215,7 +205,7 @@ def roll(x, shift, axis=None) -> Tensor:
     [3.0, 1.0, 2.0]
     """
     x = constant(x)
-    shifts = _int_array(shift, "shift", "roll").reshape(-1)
+    shifts = int_array(shift, "shift", "roll").reshape(-1)
     if axis is None:
         if shifts.size != 1:
             raise ValueError(f"roll: with axis=None, shift must be one integer; received "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.autograd.ops._operands import constant, operands
+from glassnet.autograd.ops._operands import constant, no_grad_tensor, operands
 from glassnet.autograd.ops.rounding import _scalar_like
 from glassnet.autograd.tensor import Tensor
 
@@ -18,10 +18,6 @@ __all__ = [
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
     "left_shift", "right_shift",
 ]
-
-
-def _no_grad(data) -> Tensor:
-    return Tensor._from_op(np.asarray(data), None)
 
 
 def _binary(ufunc, op, a, b):
@@ -37,17 +33,17 @@ def _binary(ufunc, op, a, b):
 
 def isnan(x) -> Tensor:
     """True where x is nan (never for integer or bool tensors)."""
-    return _no_grad(np.isnan(constant(x).data))
+    return no_grad_tensor(np.isnan(constant(x).data))
 
 
 def isinf(x) -> Tensor:
     """True where x is +inf or -inf (never for integer or bool tensors)."""
-    return _no_grad(np.isinf(constant(x).data))
+    return no_grad_tensor(np.isinf(constant(x).data))
 
 
 def isfinite(x) -> Tensor:
     """True where x is neither nan nor +-inf (always for integer or bool tensors)."""
-    return _no_grad(np.isfinite(constant(x).data))
+    return no_grad_tensor(np.isfinite(constant(x).data))
 
 
 # -- logic ------------------------------------------------------------------------------------
@@ -59,22 +55,22 @@ def logical_and(a, b) -> Tensor:
     >>> logical_and(Tensor([0.0, 0.5, 2.0]), Tensor([1, 1, 0])).numpy().tolist()
     [False, True, False]
     """
-    return _no_grad(_binary(np.logical_and, "logical_and", a, b)[2])
+    return no_grad_tensor(_binary(np.logical_and, "logical_and", a, b)[2])
 
 
 def logical_or(a, b) -> Tensor:
     """a or b elementwise, nonzero counting as true; a bool tensor."""
-    return _no_grad(_binary(np.logical_or, "logical_or", a, b)[2])
+    return no_grad_tensor(_binary(np.logical_or, "logical_or", a, b)[2])
 
 
 def logical_xor(a, b) -> Tensor:
     """Exactly one of a and b nonzero, elementwise; a bool tensor."""
-    return _no_grad(_binary(np.logical_xor, "logical_xor", a, b)[2])
+    return no_grad_tensor(_binary(np.logical_xor, "logical_xor", a, b)[2])
 
 
 def logical_not(x) -> Tensor:
     """True where x is zero (or False); a bool tensor."""
-    return _no_grad(np.logical_not(constant(x).data))
+    return no_grad_tensor(np.logical_not(constant(x).data))
 
 
 # -- bits -------------------------------------------------------------------------------------
@@ -93,7 +89,7 @@ def _bitwise(ufunc, op, a, b):
     a, b = _scalar_like(a, b), _scalar_like(b, a)
     a, b = constant(a), constant(b)
     _check_bits(op, a, b)  # before any casting, so a float names itself
-    return _no_grad(_binary(ufunc, op, a, b)[2])
+    return no_grad_tensor(_binary(ufunc, op, a, b)[2])
 
 
 def bitwise_and(a, b) -> Tensor:
@@ -119,7 +115,7 @@ def bitwise_not(x) -> Tensor:
     """~x bit by bit: -x - 1 for signed integers, logical not for bools."""
     x = constant(x)
     _check_bits("bitwise_not", x)
-    return _no_grad(np.invert(x.data))
+    return no_grad_tensor(np.invert(x.data))
 
 
 def left_shift(a, b) -> Tensor:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import backend
-from glassnet.autograd.ops._operands import constant, normalize_axis
+from glassnet.autograd.ops._operands import constant, no_grad_tensor, normalize_axis
 from glassnet.autograd.ops.arithmetic import matmul, mul, sub
 from glassnet.autograd.ops.elementwise import where
 from glassnet.autograd.ops.scans import cumprod
@@ -33,10 +33,6 @@ __all__ = [
     "histogram", "hsplit", "hstack", "kaiser", "logspace", "rot90", "select", "tri",
     "unravel_index", "vander", "vsplit", "vstack",
 ]
-
-
-def _no_grad(data) -> Tensor:
-    return Tensor._from_op(np.asarray(data), None)
 
 
 def flip(x, axis=None) -> Tensor:
@@ -223,7 +219,7 @@ def bincount(x, weights=None, minlength=0) -> Tensor:
     flat = (xs + (np.arange(rows)[:, None] * length if xs.ndim == 2 else 0)).ravel()
     out_shape = (rows, length) if xs.ndim == 2 else (length,)
     if weights is None:
-        return _no_grad(np.bincount(flat, minlength=rows * length).reshape(out_shape))
+        return no_grad_tensor(np.bincount(flat, minlength=rows * length).reshape(out_shape))
     w = constant(weights)
     if w.shape != xs.shape:
         raise ValueError(f"bincount: weights must have x's shape {xs.shape}. Received: "
@@ -235,20 +231,20 @@ def histogram(x, bins=10, range=None) -> tuple:  # noqa: A002 - NumPy's name
     """(counts, bin edges) of x's values, as ``np.histogram``; no gradient."""
     data = constant(x).data
     counts, edges = np.histogram(data, bins=bins, range=range)
-    return _no_grad(counts), _no_grad(edges.astype(data.dtype if data.dtype.kind == "f"
+    return no_grad_tensor(counts), no_grad_tensor(edges.astype(data.dtype if data.dtype.kind == "f"
                                                    else backend.floatx()))
 
 
 def digitize(x, bins) -> Tensor:
     """The index of the bin each value of x falls into (``np.digitize``)."""
-    return _no_grad(np.digitize(constant(x).data, constant(bins).data))
+    return no_grad_tensor(np.digitize(constant(x).data, constant(bins).data))
 
 
 def argpartition(x, kth, axis=-1) -> Tensor:
     """Indices that partition x around its ``kth`` smallest element (``np.argpartition``)."""
     x = constant(x)
     (axis,) = normalize_axis(axis, x.ndim, "argpartition")
-    return _no_grad(np.argpartition(x.data, kth, axis=axis))
+    return no_grad_tensor(np.argpartition(x.data, kth, axis=axis))
 
 
 def unravel_index(indices, shape) -> tuple:
@@ -258,7 +254,7 @@ def unravel_index(indices, shape) -> tuple:
     if idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= size)):
         raise ValueError(f"unravel_index: indices must be integers in [0, {size}) for shape "
                          f"{tuple(shape)}")
-    return tuple(_no_grad(c) for c in np.unravel_index(idx, tuple(shape)))
+    return tuple(no_grad_tensor(c) for c in np.unravel_index(idx, tuple(shape)))
 
 
 def _creation_dtype(dtype):

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from glassnet.autograd.broadcast import unbroadcast
-from glassnet.autograd.ops._operands import constant, operands
+from glassnet.autograd.ops._operands import constant, no_grad_tensor, operands
 from glassnet.autograd.ops.arithmetic import mul, sub
 from glassnet.autograd.ops.elementwise import cast, clip, where
 from glassnet.autograd.ops.exponential import erf
@@ -27,10 +27,6 @@ __all__ = [
 ]
 
 _LN2 = math.log(2.0)
-
-
-def _no_grad(data) -> Tensor:
-    return Tensor._from_op(np.asarray(data), None)
 
 
 def _pair(a, b, op):
@@ -232,7 +228,7 @@ def saturate_cast(x, dtype) -> Tensor:
     source = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
     lo, hi = max(target.min, source.min), min(target.max, source.max)
     if x.dtype.kind != "f":
-        return _no_grad(np.clip(x.data, lo, hi).astype(dtype))
+        return no_grad_tensor(np.clip(x.data, lo, hi).astype(dtype))
     return cast(clip(x, float(lo), float(hi)), dtype)
 
 
@@ -246,49 +242,49 @@ def erfc(x) -> Tensor:
 
 def gcd(x1, x2) -> Tensor:
     a, b = _pair(x1, x2, "gcd")
-    return _no_grad(np.gcd(a.data, b.data))
+    return no_grad_tensor(np.gcd(a.data, b.data))
 
 
 def lcm(x1, x2) -> Tensor:
     a, b = _pair(x1, x2, "lcm")
-    return _no_grad(np.lcm(a.data, b.data))
+    return no_grad_tensor(np.lcm(a.data, b.data))
 
 
 def nextafter(x1, x2) -> Tensor:
     """The next representable number after x1 towards x2."""
     a, b = _pair(x1, x2, "nextafter")
-    return _no_grad(np.nextafter(a.data, b.data))
+    return no_grad_tensor(np.nextafter(a.data, b.data))
 
 
 def angle(x) -> Tensor:
     """The complex argument of real x: 0 for x >= 0, pi for x < 0."""
     x = constant(x)
-    return _no_grad(np.angle(x.data).astype(x.dtype if x.dtype.kind == "f" else np.float32))
+    return no_grad_tensor(np.angle(x.data).astype(x.dtype if x.dtype.kind == "f" else np.float32))
 
 
 def signbit(x) -> Tensor:
-    return _no_grad(np.signbit(constant(x).data))
+    return no_grad_tensor(np.signbit(constant(x).data))
 
 
 def isneginf(x) -> Tensor:
-    return _no_grad(np.isneginf(constant(x).data))
+    return no_grad_tensor(np.isneginf(constant(x).data))
 
 
 def isposinf(x) -> Tensor:
-    return _no_grad(np.isposinf(constant(x).data))
+    return no_grad_tensor(np.isposinf(constant(x).data))
 
 
 def isreal(x) -> Tensor:
     """All True: glassnet tensors are real."""
-    return _no_grad(np.ones(constant(x).shape, dtype=bool))
+    return no_grad_tensor(np.ones(constant(x).shape, dtype=bool))
 
 
 def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     """|x1 - x2| <= atol + rtol * |x2|, elementwise."""
     a, b = _pair(x1, x2, "isclose")
-    return _no_grad(np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return no_grad_tensor(np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isin(x1, x2, invert=False) -> Tensor:
     """True where an element of x1 occurs anywhere in x2."""
-    return _no_grad(np.isin(constant(x1).data, constant(x2).data, invert=invert))
+    return no_grad_tensor(np.isin(constant(x1).data, constant(x2).data, invert=invert))

@@ -132,7 +132,9 @@ class Tensor:
     [2.0, 4.0, 6.0]
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "__weakref__")
+    # ``_keras_mask``: the bool mask a layer attached to its output (Keras's name), unset on
+    # most tensors, so it is read with ``getattr(t, "_keras_mask", None)``.
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_keras_mask", "__weakref__")
     # NumPy defers to our reflected operators (``ndarray + Tensor`` -> ``Tensor.__radd__``).
     __array_ufunc__ = None
 

@@ -36,6 +36,9 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        mask = getattr(y_pred, "_keras_mask", None)
+        if mask is not None:  # predictions of padded timesteps weigh nothing (Keras)
+            sample_weight = masked_sample_weight(sample_weight, mask, self.reduction)
         y_true, y_pred = _match_rank(y_true, y_pred, self._sparse)
         if sample_weight is None and self.reduction in ("sum_over_batch_size", "mean"):
             fused = self.call_mean(y_true, y_pred)
@@ -62,6 +65,25 @@ class Loss:
 
     def __repr__(self):
         return f"{type(self).__name__}({self.get_config()})"
+
+
+def masked_sample_weight(sample_weight, mask, reduction):
+    """``sample_weight`` times ``mask`` (True: a real timestep). For the mean reductions the
+    kept entries weigh total / kept, so the mean over all entries is the mean over the kept
+    ones (Keras's ``apply_mask``)."""
+    mask = _array(mask).astype(bool, copy=False)
+    weight = mask.astype(np.float32)
+    if reduction in ("sum_over_batch_size", "mean"):
+        kept = weight.sum()
+        weight *= mask.size / kept if kept else 0.0
+    if sample_weight is None:
+        return weight
+    sw = _array(sample_weight).astype(np.float32, copy=False)
+    while sw.ndim > weight.ndim and sw.shape[-1] == 1:
+        sw = sw[..., 0]
+    while sw.ndim < weight.ndim:
+        sw = sw[..., None]
+    return sw * weight
 
 
 def reduce_losses(losses, reduction, sample_weight=None):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import warnings
 
 import numpy as np
 
@@ -25,8 +26,8 @@ from glassnet.autograd.tensor import Tensor
 from glassnet.autograd.variable import Variable
 from glassnet.naming import snake_case
 from glassnet.nn import initializers as initializers_module
+from glassnet.nn import masking, validation
 from glassnet.nn import regularizers as regularizers_module
-from glassnet.nn import validation
 from glassnet.nn.context import (  # noqa: F401 - the names a layer's user reaches for here
     WeightBudgetError,
     _call_trace,
@@ -64,6 +65,8 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
+        if "compute_mask" in cls.__dict__:
+            cls._overrides_compute_mask = True
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, activity_regularizer=None, **kwargs):
@@ -82,7 +85,9 @@ class Layer:
         self.batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
         self._activity = threading.local()  # each thread's latest activity penalty
-        self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        call_parameters = inspect.signature(self.call).parameters
+        self._call_takes_training = "training" in call_parameters
+        self._call_takes_mask = "mask" in call_parameters
 
     # -- the Keras life cycle -------------------------------------------------------------
 
@@ -105,6 +110,13 @@ class Layer:
     def __call__(self, inputs, training=None, **kwargs):
         if _is_symbolic(inputs):
             return self._call_symbolic(inputs, training, **kwargs)
+        # The input's mask (Keras's ``_keras_mask``) goes to a ``call`` that takes ``mask``
+        # unless the caller passed one; the output's mask is ``compute_mask``'s.
+        mask = kwargs.get("mask")
+        if mask is None:
+            mask = masking.get_mask(inputs)
+            if mask is not None and self._call_takes_mask:
+                kwargs["mask"] = mask
         inputs = self._convert_inputs(inputs)
         if not self.built:
             self._build_for(_shape_of(inputs))
@@ -115,6 +127,14 @@ class Layer:
             outputs = self.call(inputs, training=training, **kwargs)
         else:
             outputs = self.call(inputs, **kwargs)
+        if self.supports_masking:
+            masking.set_mask(outputs, self.compute_mask(inputs, mask))
+        elif mask is not None and not self._warned_mask_dropped:
+            self._warned_mask_dropped = True
+            warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an "
+                          f"input with a mask attached to it. However, this layer does not "
+                          f"support masking and will therefore destroy the mask information. "
+                          f"Downstream layers will not see the mask.", stacklevel=2)
         if self.activity_regularizer is not None:
             self._activity.terms = [self.activity_regularizer(outputs)]
         calls = _call_trace.get()
@@ -124,6 +144,26 @@ class Layer:
 
     def check_input(self, inputs):
         """Raise a ValueError naming the layer if ``inputs`` do not fit its weights."""
+
+    # -- masks ----------------------------------------------------------------------------
+
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer passes a mask on (``compute_mask``): True for a class that
+        overrides ``compute_mask``, or set it in ``__init__`` (Keras's rule)."""
+        value = self.__dict__.get("_supports_masking")
+        return type(self)._overrides_compute_mask if value is None else value
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output, from the inputs and their mask (by default, unchanged)."""
+        return mask
+
+    _overrides_compute_mask = False
+    _warned_mask_dropped = False
 
     def _build_for(self, input_shape):
         self.build(input_shape)
@@ -140,6 +180,8 @@ class Layer:
                 return ops.cast(x, self.dtype)
             return x
         array = np.asarray(x)
+        if array.dtype.kind in "USO" and self._accepts_strings:
+            return array
         if array.dtype.kind in "fiub":
             if array.dtype.kind == "f" or array.dtype.kind in "iub" and self._casts_integers:
                 return Tensor._from_op(array.astype(self.dtype, copy=False), None)
@@ -151,6 +193,8 @@ class Layer:
 
     # Integer inputs are data for most layers (pixels, features); an embedding keeps them.
     _casts_integers = True
+    # Text layers (TextVectorization, StringLookup) take arrays of str as they are.
+    _accepts_strings = False
 
     def _call_symbolic(self, inputs, training=None, **kwargs):
         shapes = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape

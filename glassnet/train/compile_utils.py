@@ -18,6 +18,7 @@ import numpy as np
 from glassnet import losses as losses_module
 from glassnet import metrics as metrics_module
 from glassnet.autograd.ops.activation import Sigmoid, Softmax
+from glassnet.losses.base import masked_sample_weight
 
 
 def _per_output(spec, output_names, what):
@@ -86,6 +87,7 @@ class CompiledLoss:
             fn = self.fused[i]
             producer = out.grad_fn
             if fn[0] is not None and type(producer) is fn[0] and \
+                    getattr(out, "_keras_mask", None) is None and \
                     getattr(producer, "axis", out.ndim - 1) == out.ndim - 1:
                 value = fn[1](ys[i], producer.inputs[0], sample_weight)
             else:
@@ -162,8 +164,16 @@ class CompileMetrics:
             self.build(ys, outputs)
         for ms, y, out in zip(self.per_output, ys, outputs):
             pred = out.data if hasattr(out, "data") else out
+            mask = getattr(out, "_keras_mask", None)
+            if mask is None:
+                for m, is_weighted in ms:
+                    m.update_state(y, pred, sample_weight if is_weighted else None)
+                continue
+            # Padded timesteps count in no metric (Keras weighs them 0, weighted or not).
+            masked = masked_sample_weight(sample_weight, mask, "sum")
+            plain = masked_sample_weight(None, mask, "sum")
             for m, is_weighted in ms:
-                m.update_state(y, pred, sample_weight if is_weighted else None)
+                m.update_state(y, pred, masked if is_weighted else plain)
 
     def reset_state(self):
         for m in self.metrics:

@@ -20,6 +20,7 @@ from glassnet.nn.layers.core import (
     Permute,
     Reshape,
 )
+from glassnet.nn.layers.embedding import Embedding, Masking
 from glassnet.nn.layers.merge import Add, Concatenate, add, concatenate
 from glassnet.nn.layers.normalization import BatchNormalization, LayerNormalization
 from glassnet.nn.layers.pooling import (
@@ -55,7 +56,8 @@ __all__ = [
     "Reshape", "SeparableConv2D", "Softmax", "SpatialDropout2D", "UpSampling2D",
     "ZeroPadding2D", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
-    "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D", "AvgPool1D", "add", "concatenate",
+    "Embedding", "Masking", "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D",
+    "AvgPool1D", "add", "concatenate",
 ]
 # Keras's short aliases
 Convolution2D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = (Conv2D, MaxPooling2D,

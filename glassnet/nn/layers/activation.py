@@ -10,6 +10,8 @@ from glassnet.nn.layer import Layer
 
 
 class _Elementwise(Layer):
+    supports_masking = True  # elementwise: each timestep's mask holds for its output
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 

@@ -38,7 +38,10 @@ class InputLayer(Layer):
             batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         if shape is None:
             raise ValueError("InputLayer: `shape` (the shape of one sample) is required")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        is_text = dtype in ("string", "str", str)  # text for TextVectorization / StringLookup
+        super().__init__(name=name, dtype=None if is_text else dtype, **kwargs)
+        if is_text:
+            self.dtype, self._accepts_strings = np.dtype(object), True
         self.shape = check.shape(shape, "shape", "InputLayer")
         self.batch_size = check.optional_positive_int(batch_size, "batch_size", "InputLayer")
         self.batch_input_shape = (batch_size, *self.shape)
@@ -64,6 +67,8 @@ class InputLayer(Layer):
         config = super().get_config()
         config.pop("batch_input_shape", None)
         config.pop("trainable", None)
+        if self.dtype == object:
+            config["dtype"] = "string"
         return {**config, "shape": self.shape, "batch_size": self.batch_size}
 
 
@@ -94,6 +99,8 @@ class Dense(Layer):
     >>> Dense(2, activation="relu", input_shape=(4,)).get_config()["units"]
     2
     """
+
+    supports_masking = True  # acts on the last axis: timesteps keep their mask
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -161,6 +168,8 @@ class Dense(Layer):
 
 class Activation(Layer):
     """Applies an activation function, given by name or as a callable."""
+
+    supports_masking = True  # passes the mask on, as Keras
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -287,6 +296,8 @@ class Dropout(Layer):
     """Zeroes a fraction ``rate`` of inputs while training (scaling the rest by
     1 / (1 - rate)); the identity at inference."""
 
+    supports_masking = True  # passes the mask on, as Keras
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check.rate(rate, "rate", "Dropout")
@@ -313,8 +324,13 @@ class Lambda(Layer):
     saved safely, so saving a model with a Lambda is refused; write a small Layer subclass
     instead)."""
 
-    def __init__(self, function, output_shape=None, arguments=None, **kwargs):
+    supports_masking = True
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
+        # The output's mask: a function (inputs, mask) -> mask, a fixed mask, or None (the
+        # input's mask is dropped: Keras 3's rule, since a function may change the time axis).
+        self.mask = mask
         if not callable(function):
             raise TypeError(f"Lambda: `function` must be callable. Received: {function!r}")
         self.function = function
@@ -331,6 +347,9 @@ class Lambda(Layer):
 
     def call(self, inputs):
         return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
 
     def compute_output_shape(self, input_shape):
         if self.output_shape is not None:

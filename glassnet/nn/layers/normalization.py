@@ -24,6 +24,8 @@ def _axes(axis, ndim, layer):
 
 
 class _Normalization(Layer):
+    supports_masking = True  # the mask passes through (statistics include masked steps)
+
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                  beta_regularizer, gamma_regularizer, **kwargs):
         super().__init__(**kwargs)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from glassnet.autograd import ops
 from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.convolutional import _data_format, _out_len, _tuple
+from glassnet.nn.masking import as_bool_array
 
 
 class _Pooling2D(Layer):
@@ -127,8 +130,26 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
+    """The mean over time: (batch, steps, features) -> (batch, features). With a mask, the
+    mean over the steps it keeps: ``sum_t m_t x_t / sum_t m_t`` (Keras); a sequence with no
+    step kept gives 0."""
+
     rank = 1
     reduce = staticmethod(ops.mean)
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        mask = as_bool_array(mask)
+        if mask is None:
+            return super().call(inputs)
+        axis = 2 if self.data_format == "channels_first" else 1
+        weights = mask.astype(inputs.dtype)
+        count = np.maximum(weights.sum(axis=1, keepdims=True), 1)
+        weights = np.expand_dims(weights / count, 1 if axis == 2 else 2)
+        return ops.sum(inputs * weights, axis=axis, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # time is pooled away
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

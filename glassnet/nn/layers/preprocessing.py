@@ -76,6 +76,8 @@ class _Image(Layer):
 class Rescaling(Layer):
     """x * scale + offset (e.g. scale=1/255 maps pixels to [0, 1])."""
 
+    supports_masking = True  # passes the mask on, as Keras
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale = check.number(scale, "scale", "Rescaling")

@@ -1,0 +1,151 @@
+"""Embedding (integer ids -> learned vectors) and Masking (skip padded timesteps).
+
+Both start a masked sequence: ``Embedding(..., mask_zero=True)`` marks id 0 as padding and
+``Masking(mask_value)`` marks the steps whose every feature equals ``mask_value``; the mask
+rides on the output (``_keras_mask``) to the recurrent, pooling and attention layers after.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd import ops
+from glassnet.autograd.tensor import Tensor
+from glassnet.nn import initializers as initializers_module
+from glassnet.nn import regularizers as regularizers_module
+from glassnet.nn import validation as check
+from glassnet.nn.layer import Layer
+
+
+class Embedding(Layer):
+    """Row ``i`` of a (input_dim, output_dim) table for each id ``i``:
+    ``outputs[..., :] = embeddings[inputs[...], :]``.
+
+    The gradient of the table is a scatter-add of the output gradient into the rows that
+    were read (a row read twice gets the sum); no one-hot matrix is ever made.
+
+    Args:
+        input_dim: vocabulary size (ids 0 .. input_dim - 1).
+        output_dim: size of each vector.
+        embeddings_initializer: default "uniform" (-0.05, 0.05), as Keras.
+        embeddings_regularizer: optional penalty on the table.
+        mask_zero: id 0 is padding: the output carries a mask, False where the id is 0 (so
+            ``input_dim`` should count it: vocabulary + 1).
+        input_length: Keras 2's fixed sequence length, checked when given.
+
+    >>> layer = Embedding(10, 3, mask_zero=True)
+    >>> out = layer(np.array([[1, 2, 0]]))
+    >>> out.shape, out._keras_mask.numpy().tolist()
+    ((1, 3, 3), [[True, True, False]])
+    """
+
+    _casts_integers = False  # ids stay integers
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, input_length=None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = check.positive_int(input_dim, "input_dim", "Embedding")
+        self.output_dim = check.positive_int(output_dim, "output_dim", "Embedding")
+        self.embeddings_initializer = check.component(
+            initializers_module.get, embeddings_initializer, "embeddings_initializer",
+            "Embedding")
+        self.embeddings_regularizer = check.component(
+            regularizers_module.get, embeddings_regularizer, "embeddings_regularizer",
+            "Embedding")
+        if embeddings_constraint is not None:
+            raise ValueError("Embedding: `embeddings_constraint` is not supported. Received: "
+                             f"embeddings_constraint={embeddings_constraint!r}")
+        self.mask_zero = check.boolean(mask_zero, "mask_zero", "Embedding")
+        self.input_length = check.optional_positive_int(input_length, "input_length",
+                                                        "Embedding")
+        self.supports_masking = self.mask_zero
+        self._initial_weights = weights
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight(
+            "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer,
+            self.embeddings_regularizer)
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def check_input(self, inputs):
+        if self.input_length is not None and inputs.ndim >= 2 \
+                and inputs.shape[1] != self.input_length:
+            raise ValueError(f"Embedding '{self.name}': expected sequences of input_length="
+                             f"{self.input_length}, received input of shape "
+                             f"{tuple(inputs.shape)}")
+
+    def call(self, inputs):
+        ids = _ids(inputs, self.name)
+        if ids.size:
+            low, high = int(ids.min()), int(ids.max())
+            if low < 0 or high >= self.input_dim:
+                bad = low if low < 0 else high
+                raise ValueError(f"Embedding '{self.name}': ids must be in [0, {self.input_dim}"
+                                 f"), the layer's input_dim; received id {bad}")
+        return ops.take(self.embeddings, ids, axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return Tensor._from_op(_ids(inputs, self.name) != 0, None)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        config = {**super().get_config(), "input_dim": self.input_dim,
+                  "output_dim": self.output_dim,
+                  "embeddings_initializer": initializers_module.serialize(
+                      self.embeddings_initializer),
+                  "embeddings_regularizer": regularizers_module.serialize(
+                      self.embeddings_regularizer),
+                  "mask_zero": self.mask_zero}
+        if self.input_length is not None:
+            config["input_length"] = self.input_length
+        return config
+
+
+def _ids(inputs, name):
+    data = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    if data.dtype.kind in "iu":
+        return data
+    if data.dtype.kind == "f":
+        ids = data.astype(np.int64)
+        if not np.array_equal(ids, data):
+            raise ValueError(f"Embedding '{name}': expected integer ids, received "
+                             f"non-integer values such as {data[ids != data].flat[0]}")
+        return ids
+    raise TypeError(f"Embedding '{name}': expected integer ids, received an array of dtype "
+                    f"{data.dtype}")
+
+
+class Masking(Layer):
+    """Marks the timesteps whose every feature equals ``mask_value`` as padding:
+    ``mask[b, t] = any(inputs[b, t, :] != mask_value)`` and ``outputs = inputs * mask``.
+
+    >>> x = np.array([[[1.0, 2.0], [0.0, 0.0]]])
+    >>> Masking()(x)._keras_mask.numpy().tolist()
+    [[True, False]]
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = check.number(mask_value, "mask_value", "Masking")
+
+    def call(self, inputs):
+        keep = np.any(inputs.data != self.mask_value, axis=-1, keepdims=True)
+        return inputs * keep.astype(inputs.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        return Tensor._from_op(np.any(inputs.data != self.mask_value, axis=-1), None)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -21,9 +21,12 @@ from glassnet.data.preprocessing import (
 )
 from glassnet.data.sequence import PyDataset, Sequence
 from glassnet.data.structure import TensorSpec
+from glassnet.data.text_files import text_dataset_from_directory
+from glassnet.data.timeseries import timeseries_dataset_from_array
 from glassnet.data.utils import normalize, to_categorical
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "ArrayDataset",
            "DataLoader", "Dataset", "MinMaxScaler", "Options", "PyDataset", "Sequence",
            "Standardizer", "TensorDataset", "TensorSpec", "experimental", "k_fold", "normalize",
-           "pad_sequences", "to_categorical", "train_test_split"]
+           "pad_sequences", "text_dataset_from_directory", "timeseries_dataset_from_array",
+           "to_categorical", "train_test_split"]

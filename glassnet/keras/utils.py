@@ -9,9 +9,12 @@ from glassnet.data.image_generator import (
     load_img,
     save_img,
 )
+from glassnet.data.text_files import text_dataset_from_directory
+from glassnet.data.timeseries import timeseries_dataset_from_array
 from glassnet.datasets import get_file
 from glassnet.train.plot import plot_model
 
 __all__ = ["PyDataset", "Sequence", "array_to_img", "get_file", "image_dataset_from_directory",
            "img_to_array", "load_img", "normalize", "pad_sequences", "plot_model",
-           "save_img", "set_random_seed", "to_categorical"]
+           "save_img", "set_random_seed", "text_dataset_from_directory",
+           "timeseries_dataset_from_array", "to_categorical"]

@@ -39,7 +39,19 @@ def _as_array(x, name, dtype=None):
     return np.ascontiguousarray(array)
 
 
+def _is_text(array):
+    """Strings, for a model that starts with TextVectorization or StringLookup."""
+    return array.dtype.kind in "US" or (array.dtype == object and array.size > 0
+                                         and isinstance(array.flat[0], (str, bytes)))
+
+
 def _input_array(x, name):
+    try:
+        text = x if isinstance(x, np.ndarray) else np.asarray(x)
+    except ValueError:
+        text = None  # ragged: _as_array says so
+    if text is not None and _is_text(text):
+        return text
     array = _as_array(x, name, backend.floatx())
     if array.ndim == 0:
         raise ValueError(f"{name} must have a batch axis; received a scalar")
@@ -262,6 +274,8 @@ class GeneratorBatches:
 
 
 def _dataset_input(array):
+    if _is_text(array):
+        return array
     if array.dtype.kind not in "fiub":
         raise TypeError(f"the Dataset's x must be numeric; received an array of dtype "
                         f"{array.dtype}")

@@ -27,6 +27,9 @@ class Model(Trainer, Layer):
     ['loss']
     """
 
+    # Strings reach the first layer, which refuses them unless it takes text.
+    _accepts_strings = True
+
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self._graph = None

@@ -46,6 +46,7 @@ from glassnet.nn.layers.preprocessing import (
     Resizing,
 )
 from glassnet.nn.layers.reshaping import Cropping2D, SpatialDropout2D, UpSampling2D, ZeroPadding2D
+from glassnet.nn.layers.text import IntegerLookup, StringLookup, TextVectorization
 
 __all__ = [
     "ELU", "Activation", "Add", "AveragePooling1D", "AveragePooling2D", "BatchNormalization",
@@ -57,7 +58,7 @@ __all__ = [
     "ZeroPadding2D", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
     "Embedding", "Masking", "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D",
-    "AvgPool1D", "add", "concatenate",
+    "AvgPool1D", "add", "concatenate", "IntegerLookup", "StringLookup", "TextVectorization",
 ]
 # Keras's short aliases
 Convolution2D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = (Conv2D, MaxPooling2D,

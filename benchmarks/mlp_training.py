@@ -72,14 +72,16 @@ def fit_epoch_times(model, x, y, batch, epochs, callback_base):
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def run_workers(script, args):
+def run_workers(script, args, extra=(), pythons=None):
     """Run ``script --worker NAME`` for each framework in ``args.only``, each in its own
-    process with BLAS limited to ``args.threads``; returns {name: the JSON it printed}."""
+    process with BLAS limited to ``args.threads`` (``pythons`` may name another interpreter
+    for a worker: TensorFlow in its own environment); returns {name: the JSON it printed}."""
     env = {**os.environ, **{v: str(args.threads) for v in THREAD_VARS}}
     results = {}
     for name in args.only.split(","):
-        proc = subprocess.run([sys.executable, script, "--worker", name, "--epochs",
-                               str(args.epochs), "--threads", str(args.threads)],
+        python = (pythons or {}).get(name) or sys.executable
+        proc = subprocess.run([python, script, "--worker", name, "--epochs",
+                               str(args.epochs), "--threads", str(args.threads), *extra],
                               capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
@@ -248,11 +250,18 @@ def main():
         print(json.dumps(RUNNERS[args.worker](args)))
         return
     results = run_workers(__file__, args)
+    print(f"\n{args.threads} threads, {args.epochs} timed epochs")
+    print_table(results, ROWS)
+
+
+def print_table(results, rows):
+    """One line per (label, key, unit) row: each framework's number, then glassnet's ratio
+    to each other framework."""
     names = list(results)
     header = f"{'':42}" + "".join(f"{n:>12}" for n in names)
     header += "".join(f"{'vs ' + n:>12}" for n in names if n != "glassnet")
-    print(f"\n{args.threads} threads, {args.epochs} timed epochs\n{header}")
-    for label, key, unit in ROWS:
+    print(header)
+    for label, key, unit in rows:
         vals = {n: results[n].get(key) for n in names}
         if all(v is None for v in vals.values()):
             continue

@@ -8,7 +8,6 @@ import struct
 import subprocess
 import sys
 import textwrap
-import time
 import tracemalloc
 import zipfile
 import zlib
@@ -249,18 +248,17 @@ def craft_deflated_bomb(path, shape=(20000, 20000)):
 def test_a_deflated_gigabyte_weights_member_is_refused_with_bounded_memory(tmp_path):
     path = craft_deflated_bomb(tmp_path / "bomb.keras")
     assert path.stat().st_size < 2 << 20
+    # Bounded memory is the check (a timed assertion would fail on a loaded machine): the
+    # 1.6 GB member is never inflated.
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         with pytest.raises(ValueError, match=r"\(20000, 20000\)") as info:
             keras.models.load_model(path)
     finally:
-        elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert str(path) in str(info.value)
     assert peak < 100 << 20, peak
-    assert elapsed < 6, elapsed
 
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])

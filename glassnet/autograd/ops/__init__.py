@@ -101,6 +101,7 @@ from glassnet.autograd.ops.nn_functions import *  # noqa: F403 - named by the mo
 from glassnet.autograd.ops.normalization import standardize
 from glassnet.autograd.ops.numpy_extras import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.pooling import avg_pool2d, max_pool2d
+from glassnet.autograd.ops.recurrent import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.reduction import (
     argmax,
     argmin,
@@ -180,6 +181,6 @@ __all__ = [
 # function may share its module's name, as gather does).
 _LISTED = ("statistics", "sorting", "layout", "gather", "linalg", "matrix_functions",
            "decompositions", "attention", "image", "nn_functions", "numpy_extras",
-           "special")
+           "special", "recurrent")
 for _module in _LISTED:
     __all__ += _sys.modules[f"{__name__}.{_module}"].__all__

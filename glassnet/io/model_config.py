@@ -131,6 +131,8 @@ def _functional_config(model):
                 "list_input": isinstance(t.inputs, (list, tuple))}
         if t.training is not None:
             call["training"] = bool(t.training)
+        if t.call_kwargs:
+            call["kwargs"] = _jsonable(t.call_kwargs, f"a call of layer '{t.layer.name}'")
         layers[t.layer.name]["calls"].append(call)
         tensor_ref[id(t)] = [t.layer.name, index]
     return {"name": model.name, "trainable": model.trainable, "layers": list(layers.values()),
@@ -199,8 +201,13 @@ def _build_functional(config, custom_objects):
                 if training not in (None, True, False):
                     raise ValueError(f"config.json: layer '{name}' has a call whose "
                                      f"'training' is {training!r}; expected true or false")
+                kwargs = call.get("kwargs", {})
+                if not isinstance(kwargs, dict) or not all(isinstance(k, str) and k.isidentifier()
+                                                           and k != "training" for k in kwargs):
+                    raise ValueError(f"config.json: layer '{name}' has a call whose 'kwargs' is "
+                                     f"{kwargs!r}; expected a mapping of argument names")
                 produced[(name, index)] = made[name][0](
-                    args if call.get("list_input") else args[0], training=training)
+                    args if call.get("list_input") else args[0], training=training, **kwargs)
                 pending.remove(item)
                 progressed = True
         if not progressed:

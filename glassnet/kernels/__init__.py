@@ -14,6 +14,8 @@ file               the trick                                               repla
 ``flat_params``    small parameters as one flat array; threaded updates    the optimizer loop
 ``subnormal``      optimizer state near the subnormals set to zero         (nothing: speed)
 ``memory``         glibc keeps freed memory, only while a block runs       (nothing: speed)
+``recurrent``      one tanh per step for every gate, (units, batch) step   ``ops.LSTM``, ``GRU``,
+                   buffers, the large products beside the loop            ``SimpleRNN``
 =================  ======================================================  =====================
 
 Interface:
@@ -45,7 +47,8 @@ import contextlib
 
 from glassnet import backend
 from glassnet.autograd.ops import arithmetic, convolution, pooling
-from glassnet.kernels import conv, grad_buffers, linear, memory, pool, threads
+from glassnet.autograd.ops import recurrent as recurrent_ops
+from glassnet.kernels import conv, grad_buffers, linear, memory, pool, recurrent, threads
 from glassnet.kernels.conv_pool import conv2d_relu_max_pool
 from glassnet.kernels.threads import get_num_threads, set_num_threads, thread_pool
 
@@ -54,6 +57,9 @@ KERNELS = {
     arithmetic.Linear: linear.Linear,
     convolution.Conv2D: conv.Conv2D,
     pooling.MaxPool2D: pool.MaxPool2D,
+    recurrent_ops.LSTM: recurrent.LSTM,
+    recurrent_ops.GRU: recurrent.GRU,
+    recurrent_ops.SimpleRNN: recurrent.SimpleRNN,
 }
 
 

@@ -135,8 +135,10 @@ class Layer:
                           f"input with a mask attached to it. However, this layer does not "
                           f"support masking and will therefore destroy the mask information. "
                           f"Downstream layers will not see the mask.", stacklevel=2)
-        if self.activity_regularizer is not None:
-            self._activity.terms = [self.activity_regularizer(outputs)]
+        if self.activity_regularizer is not None:  # each output tensor's penalty (Keras)
+            self._activity.terms = [self.activity_regularizer(out) for out in
+                                    (outputs if isinstance(outputs, (list, tuple))
+                                     else [outputs]) if isinstance(out, Tensor)]
         calls = _call_trace.get()
         if calls is not None:
             calls.append((self, outputs))
@@ -201,8 +203,16 @@ class Layer:
         if not self.built:
             self._build_for(shapes)
         out_shape = self.compute_output_shape(shapes)
+        # The call's other arguments are replayed with it; tensors must be inputs instead.
+        call_kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        for key, value in call_kwargs.items():
+            if any(isinstance(v, SymbolicTensor) for v in
+                   (value if isinstance(value, (list, tuple)) else [value])):
+                raise ValueError(f"Layer '{self.name}': the argument `{key}` is a keras.Input "
+                                 f"tensor; a model replays only the tensors of the first "
+                                 f"argument, so pass it there (or inside a Layer subclass)")
         output = SymbolicTensor(out_shape, self.dtype, layer=self, inputs=inputs,
-                                training=training)
+                                training=training, call_kwargs=call_kwargs)
         self._symbolic_input, self._symbolic_output = inputs, output
         return output
 

@@ -13,8 +13,12 @@ import numpy as np
 class SymbolicTensor:
     """The shape (batch axis None) and dtype of a value a model will compute."""
 
-    def __init__(self, shape, dtype, layer=None, inputs=None, name=None, training=None):
+    def __init__(self, shape, dtype, layer=None, inputs=None, name=None, training=None,
+                 call_kwargs=None):
         self.shape = tuple(shape)
+        # The call's other keyword arguments (``use_causal_mask=True``, ``return_sequences``
+        # overrides, ...): plain values the replay passes again.
+        self.call_kwargs = dict(call_kwargs or {})
         # A call written as base(x, training=False) keeps that mode whatever the model's:
         # Keras's way to fine-tune a base with BatchNormalization still in inference mode.
         self.training = training

@@ -50,7 +50,7 @@ def _input_array(x, name):
         text = x if isinstance(x, np.ndarray) else np.asarray(x)
     except ValueError:
         text = None  # ragged: _as_array says so
-    if text is not None and _is_text(text):
+    if text is not None and text.ndim and _is_text(text):
         return text
     array = _as_array(x, name, backend.floatx())
     if array.ndim == 0:

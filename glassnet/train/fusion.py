@@ -69,6 +69,7 @@ def rewrite(steps, output_slots):
     for step in steps:
         users = readers.get(step.out, [])
         if (len(users) == 1 and step.out not in output_slots and users[0].args == step.out
+                and not step.kwargs and not users[0].kwargs
                 and may_fuse(step.layer, users[0].layer)):
             pairs[id(users[0])] = step
             fused_convs.add(id(step))

@@ -24,24 +24,26 @@ def as_list(x):
 
 
 class Step:
-    """One layer call of the replay: ``slots[out] = layer(slots[args], training)``.
+    """One layer call of the replay: ``slots[out] = layer(slots[args], training, **kwargs)``.
 
     ``args`` is a slot number, or a list of them for a layer called on a list.
     ``training`` is the mode fixed at the call (``base(x, training=False)``) or None (the
-    model's). ``node`` is the symbolic tensor the call produced.
+    model's). ``kwargs`` are the call's other arguments (``use_causal_mask=True``). ``node``
+    is the symbolic tensor the call produced.
     """
 
-    __slots__ = ("layer", "args", "out", "training", "node")
+    __slots__ = ("layer", "args", "out", "training", "node", "kwargs")
 
-    def __init__(self, layer, args, out, training, node):
+    def __init__(self, layer, args, out, training, node, kwargs=None):
         self.layer, self.args, self.out, self.training, self.node = (layer, args, out,
                                                                      training, node)
+        self.kwargs = kwargs or {}
 
     def run(self, slots, training):
         args = self.args
         x = [slots[a] for a in args] if isinstance(args, list) else slots[args]
         slots[self.out] = self.layer(x, training=training if self.training is None
-                                     else self.training)
+                                     else self.training, **self.kwargs)
 
 
 class LayerGraph:
@@ -109,7 +111,8 @@ class LayerGraph:
         for t in self.nodes:
             args = [slot[id(a)] for a in t.inputs] if isinstance(t.inputs, (list, tuple)) \
                 else slot[id(t.inputs)]
-            self.steps.append(Step(t.layer, args, slot[id(t)], t.training, t))
+            self.steps.append(Step(t.layer, args, slot[id(t)], t.training, t,
+                                   getattr(t, "call_kwargs", None)))
         self.output_slots = [slot[id(t)] for t in self.outputs]
         self.steps = fusion.rewrite(self.steps, set(self.output_slots))
 
@@ -139,7 +142,8 @@ class LayerGraph:
                 args = step.args
                 x = slots[args] if args.__class__ is int else [slots[a] for a in args]
                 fixed = step.training
-                slots[step.out] = step.layer(x, training=training if fixed is None else fixed)
+                slots[step.out] = step.layer(x, training=training if fixed is None else fixed,
+                                             **step.kwargs)
             else:
                 step.run(slots, training)
         if self.multi_output:

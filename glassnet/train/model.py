@@ -113,6 +113,21 @@ class Model(Trainer, Layer):
             inputs = inputs[0]
         return super()._convert_inputs(inputs)
 
+    def reset_states(self):
+        """Forget the states that stateful layers (``LSTM(..., stateful=True)``) carry from
+        batch to batch: every layer inside, however deep, that has ``reset_state``."""
+        seen, stack = set(), list(self.layers)
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            if layer is not self and callable(getattr(layer, "reset_state", None)):
+                layer.reset_state()
+            stack.extend(layer._sublayers())
+
+    reset_state = reset_states  # Keras 3's spelling
+
     def summary(self, line_length=None, print_fn=None):
         """Print Keras's table: layer name and type, output shape, parameter count."""
         rows = [(f"{layer.name} ({type(layer).__name__})", shape, _count(layer))

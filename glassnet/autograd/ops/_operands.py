@@ -16,7 +16,8 @@ def constant(value, like=None):
         return value
     array = np.asarray(value)
     if like is not None and like.data.dtype.kind == "f" and array.dtype.kind in "fiub":
-        array = array.astype(like.data.dtype, copy=False)
+        # The dtype given, not only the cast: Tensor() would turn float64 into floatx.
+        return Tensor(array.astype(like.data.dtype, copy=False), dtype=like.data.dtype)
     return Tensor(array)
 
 

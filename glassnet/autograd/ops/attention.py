@@ -41,7 +41,8 @@ def _safe_softmax(scores):
     all -inf giving 0 instead of 0/0."""
     m = scores.max(axis=-1, keepdims=True)
     m[np.isneginf(m)] = 0  # exp(-inf - 0) = 0 for every entry of such a row
-    e = np.exp(scores - m, out=scores)  # in place: ``scores`` is a temporary of the op
+    # In place: ``scores`` is a temporary of the op, so no second (..., L, S) array is made.
+    e = np.exp(np.subtract(scores, m, out=scores), out=scores)
     total = e.sum(axis=-1, keepdims=True)
     total[total == 0] = 1
     e /= total
@@ -67,7 +68,10 @@ class ScaledDotProductAttention(Function):
         if mask is not None:
             scores = scores + mask  # not in place: the mask may broadcast the batch axes
         if self.additive is not None:
-            scores = scores + self.additive
+            if np.broadcast_shapes(scores.shape, self.additive.shape) == scores.shape:
+                scores += self.additive  # ``scores`` is the op's own array
+            else:  # the mask adds batch axes
+                scores = scores + self.additive
         self.p = _safe_softmax(scores).astype(dtype, copy=False)
         self.d = self.p
         self.keep = None
@@ -91,7 +95,7 @@ class ScaledDotProductAttention(Function):
         ds = np.matmul(go, np.swapaxes(v, -1, -2))  # dP, turned into dS in place
         if self.keep is not None:
             ds *= self.keep
-        ds -= (ds * p).sum(axis=-1, keepdims=True)
+        ds -= np.einsum("...ij,...ij->...i", ds, p)[..., None]  # row sums of dP * P, no temporary
         ds *= p
         scale = q.dtype.type(self.scale)
         if need[0]:

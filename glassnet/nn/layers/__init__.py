@@ -2,6 +2,8 @@
 
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.activation import ELU, LeakyReLU, ReLU, Softmax
+from glassnet.nn.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from glassnet.nn.layers.conv1d_transpose import Conv1DTranspose
 from glassnet.nn.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -45,6 +47,21 @@ from glassnet.nn.layers.preprocessing import (
     Rescaling,
     Resizing,
 )
+from glassnet.nn.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    ConvLSTM2D,
+    ConvLSTM2DCell,
+    GRUCell,
+    LSTMCell,
+    RepeatVector,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from glassnet.nn.layers.reshaping import Cropping2D, SpatialDropout2D, UpSampling2D, ZeroPadding2D
 from glassnet.nn.layers.text import IntegerLookup, StringLookup, TextVectorization
 
@@ -59,8 +76,13 @@ __all__ = [
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
     "Embedding", "Masking", "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D",
     "AvgPool1D", "add", "concatenate", "IntegerLookup", "StringLookup", "TextVectorization",
+    "GRU", "LSTM", "RNN", "Bidirectional", "ConvLSTM2D", "ConvLSTM2DCell", "GRUCell",
+    "LSTMCell", "RepeatVector", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
+    "TimeDistributed", "AdditiveAttention", "Attention", "MultiHeadAttention",
+    "Conv1DTranspose", "Convolution1DTranspose",
 ]
 # Keras's short aliases
 Convolution2D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = (Conv2D, MaxPooling2D,
                                                              AveragePooling2D, MaxPooling1D,
                                                              AveragePooling1D)
+Convolution1DTranspose = Conv1DTranspose

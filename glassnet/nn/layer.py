@@ -101,11 +101,17 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """The output shape for ``input_shape``; by default, found by running the layer on
-        zeros (a batch of 1 standing for an unknown batch size)."""
-        concrete = _concrete(input_shape)
+        zeros (a batch of 1 standing for an unknown batch size). An unknown length (the time
+        axis of ``Input((None, 16))``) is tried at two sizes: the output axes that follow it
+        are unknown too."""
         with no_grad():
-            out = self(_zeros_like_shape(concrete, self.dtype))
-        return _restore_none(input_shape, out)
+            out = self(_zeros_like_shape(_concrete(input_shape), self.dtype))
+            shape = _restore_none(input_shape, out)
+            if _unknown_lengths(input_shape) and isinstance(out, Tensor):
+                other = self(_zeros_like_shape(_concrete(input_shape, length=2), self.dtype))
+                if other.ndim == len(shape):
+                    shape = tuple(None if a != b else a for a, b in zip(shape, other.shape))
+        return shape
 
     def __call__(self, inputs, training=None, **kwargs):
         if _is_symbolic(inputs):
@@ -454,10 +460,17 @@ def _shape_of(inputs):
     return tuple(inputs.shape)
 
 
-def _concrete(shape):
+def _concrete(shape, length=1):
+    """``shape`` with a batch of 1 for an unknown batch and ``length`` for other unknowns."""
     if shape and isinstance(shape[0], (tuple, list)):
-        return [_concrete(s) for s in shape]
-    return tuple(1 if n is None else n for n in shape)
+        return [_concrete(s, length) for s in shape]
+    return tuple((1 if i == 0 else length) if n is None else n for i, n in enumerate(shape))
+
+
+def _unknown_lengths(shape):
+    if shape and isinstance(shape[0], (tuple, list)):
+        return any(_unknown_lengths(s) for s in shape)
+    return any(n is None for n in shape[1:])
 
 
 def _zeros_like_shape(shape, dtype):

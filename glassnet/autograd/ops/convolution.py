@@ -249,7 +249,8 @@ def conv2d_transpose(x, w, b=None, strides=1, padding="valid", dilation=1,
                      output_shape=None) -> Tensor:
     """Transposed 2-D convolution, channels-last: x (N, H, W, C), w (KH, KW, F, C).
 
-    Output size per axis: (size - 1) * stride + (kernel - 1) * dilation + 1 for "valid",
+    Output size per axis, with k = (kernel - 1) * dilation + 1: (size - 1) * stride +
+    max(k, stride) for "valid" (a stride wider than the kernel leaves its gap at the end too),
     size * stride for "same" (Keras's rules), unless ``output_shape`` (H, W) is given.
     """
     x, w = constant(x), constant(w)
@@ -262,8 +263,8 @@ def conv2d_transpose(x, w, b=None, strides=1, padding="valid", dilation=1,
         if padding == "same":
             output_shape = (x.shape[1] * strides[0], x.shape[2] * strides[1])
         else:
-            output_shape = tuple((s - 1) * st + (k - 1) * d + 1 for s, k, st, d in zip(
-                x.shape[1:3], (kh, kw), strides, dilation))
+            output_shape = tuple((s - 1) * st + max((k - 1) * d + 1, st) for s, k, st, d in
+                                 zip(x.shape[1:3], (kh, kw), strides, dilation))
     pads = resolve_padding(padding, output_shape, (kh, kw), strides, dilation)
     geom = Geometry(strides, dilation, pads, 1)
     if geom.out_hw(*output_shape, kh, kw) != tuple(x.shape[1:3]):

@@ -7,27 +7,7 @@ import numpy as np  # noqa: F401 - the doctest uses it
 
 from glassnet.autograd import ops
 from glassnet.nn import validation as check
-from glassnet.nn.layers.convolutional import _Conv
-
-
-def transposed_length(size, kernel, stride, dilation, padding, output_padding):
-    """Keras's output length of a transposed convolution (TensorFlow's rule).
-
-    With k = (kernel - 1) * dilation + 1:
-        "valid":  (size - 1) * stride + k + output_padding, output_padding defaulting to
-                  max(k, stride) - k (so a stride wider than the kernel leaves no gap at the end)
-        "same":   size * stride without output_padding, else
-                  (size - 1) * stride + k % 2 + output_padding
-    """
-    if size is None:
-        return None
-    k = (kernel - 1) * dilation + 1
-    if padding == "valid":
-        extra = max(k, stride) - k if output_padding is None else output_padding
-        return (size - 1) * stride + k + extra
-    if output_padding is None:
-        return size * stride
-    return (size - 1) * stride + k % 2 + output_padding
+from glassnet.nn.layers.convolutional import _Conv, check_output_padding, transposed_length
 
 
 class Conv1DTranspose(_Conv):
@@ -75,14 +55,7 @@ class Conv1DTranspose(_Conv):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, 1,
                          activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer, bias_regularizer, **kwargs)
-        if output_padding is not None:
-            output_padding = check.int_tuple(output_padding, 1, "output_padding", name,
-                                             minimum=0)
-            if output_padding[0] >= self.strides[0]:
-                raise ValueError(f"{name}: `output_padding` must be strictly less than "
-                                 f"`strides`. Received: output_padding={output_padding}, "
-                                 f"strides={self.strides}")
-        self.output_padding = output_padding
+        self.output_padding = check_output_padding(output_padding, self.strides, 1, name)
         if self.strides[0] > 1 and self.dilation_rate[0] > 1:
             raise ValueError(f"{name}: `strides > 1` not supported in conjunction with "
                              f"`dilation_rate > 1`. Received: strides={self.strides} and "

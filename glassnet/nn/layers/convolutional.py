@@ -199,20 +199,53 @@ class Conv1D(_Conv):
         return self._from_nhwc(self.activation(y))
 
 
+def transposed_length(size, kernel, stride, dilation, padding, output_padding):
+    """Keras's output length of a transposed convolution (TensorFlow's rule).
+
+    With k = (kernel - 1) * dilation + 1:
+        "valid":  (size - 1) * stride + k + output_padding, output_padding defaulting to
+                  max(k, stride) - k (so a stride wider than the kernel leaves no gap at the end)
+        "same":   size * stride without output_padding, else
+                  (size - 1) * stride + k % 2 + output_padding
+
+    >>> transposed_length(5, 2, 3, 1, "valid", None)
+    15
+    """
+    if size is None:
+        return None
+    k = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(k, stride) - k if output_padding is None else output_padding
+        return (size - 1) * stride + k + extra
+    if output_padding is None:
+        return size * stride
+    return (size - 1) * stride + k % 2 + output_padding
+
+
+def check_output_padding(output_padding, strides, rank, layer):
+    """None, or ``output_padding`` as a tuple of ``rank`` ints each below its stride."""
+    if output_padding is None:
+        return None
+    output_padding = check.int_tuple(output_padding, rank, "output_padding", layer, minimum=0)
+    if any(p >= s for p, s in zip(output_padding, strides)):
+        raise ValueError(f"{layer}: `output_padding` must be strictly less than `strides`. "
+                         f"Received: output_padding={output_padding}, strides={strides}")
+    return output_padding
+
+
 class Conv2DTranspose(_Conv):
     """Transposed convolution ("deconvolution"): upsamples by ``strides``.
 
-    Kernel shape (kh, kw, filters, in_channels), as Keras. Output size per axis:
-    (size - 1) * stride + kernel for "valid", size * stride for "same"."""
+    Kernel shape (kh, kw, filters, in_channels), as Keras. Output size per axis: see
+    :func:`transposed_length` (``output_padding`` adds steps at the end of an axis)."""
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
                  **kwargs):
-        if output_padding is not None:
-            raise ValueError("Conv2DTranspose: output_padding is not supported; the output "
-                             "size follows Keras's default rule")
         super().__init__(filters, kernel_size, strides, padding, **kwargs)
         if self.groups != 1:
             raise ValueError("Conv2DTranspose: groups must be 1")
+        self.output_padding = check_output_padding(output_padding, self.strides, 2,
+                                                   "Conv2DTranspose")
 
     def kernel_shape(self, channels):
         return (*self.kernel_size, self.filters, channels)
@@ -230,22 +263,22 @@ class Conv2DTranspose(_Conv):
     def call(self, inputs):
         x = self._to_nhwc(inputs)
         y = ops.conv2d_transpose(x, self.kernel, self.bias, self.strides, self.padding,
-                                 self.dilation_rate)
+                                 self.dilation_rate, output_shape=self._lengths(x.shape[1:3]))
         return self._from_nhwc(self.activation(y))
 
+    def _lengths(self, sizes):
+        padding = self.output_padding or (None, None)
+        return tuple(transposed_length(s, k, st, d, self.padding, p) for s, k, st, d, p in
+                     zip(sizes, self.kernel_size, self.strides, self.dilation_rate, padding))
+
     def compute_output_shape(self, input_shape):
-        spatial = []
-        for s, k, st, d in zip(self._spatial(input_shape), self.kernel_size, self.strides,
-                               self.dilation_rate):
-            if s is None:
-                spatial.append(None)
-            elif self.padding == "same":
-                spatial.append(s * st)
-            else:
-                spatial.append((s - 1) * st + (k - 1) * d + 1)
+        spatial = self._lengths(self._spatial(input_shape))
         if self.data_format == "channels_first":
             return (input_shape[0], self.filters, *spatial)
         return (input_shape[0], *spatial, self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "output_padding": self.output_padding}
 
 
 class DepthwiseConv2D(_Conv):

@@ -257,8 +257,8 @@ class Reshape(Layer):
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
-        if None in rest:
-            return (input_shape[0], *self.target_shape)
+        if None in rest:  # the -1 axis is unknown too
+            return (input_shape[0], *(None if n == -1 else n for n in self.target_shape))
         return (input_shape[0], *self._resolve(math.prod(rest), tuple(input_shape)))
 
     def get_config(self):

@@ -122,3 +122,29 @@ def test_conv1d_transpose_rejects_bad_inputs():
     layer(np.ones((2, 4, 3), "float32"))
     with pytest.raises(ValueError, match="3 channels"):
         layer(np.ones((2, 4, 2), "float32"))
+
+
+@pytest.mark.parametrize("size,kernel,strides,padding,output_padding,expected", [
+    (5, 2, 3, "valid", None, 15),  # a stride wider than the kernel: TensorFlow's 15, not 14
+    (5, 3, 2, "valid", None, 11),
+    (5, 3, 2, "valid", 1, 12),
+    (5, 3, 2, "same", None, 10),
+    (5, 3, 2, "same", 1, 10),
+])
+def test_conv2d_transpose_output_sizes_follow_keras(size, kernel, strides, padding,
+                                                    output_padding, expected):
+    from glassnet.nn.layers import Conv2DTranspose
+
+    layer = Conv2DTranspose(2, kernel, strides=strides, padding=padding,
+                            output_padding=output_padding)
+    out = layer(np.zeros((1, size, size, 3), "float32"))
+    assert out.shape == (1, expected, expected, 2)
+    assert layer.compute_output_shape((None, size, size, 3)) == (None, expected, expected, 2)
+    assert Conv2DTranspose.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_conv2d_transpose_refuses_output_padding_as_wide_as_the_stride():
+    from glassnet.nn.layers import Conv2DTranspose
+
+    with pytest.raises(ValueError, match="output_padding"):
+        Conv2DTranspose(2, 3, strides=2, output_padding=2)

@@ -182,3 +182,13 @@ def test_no_warning_without_masks():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Flatten()(Dense(2)(np.ones((1, 3, 2), "float32")))
+
+
+def test_symbolic_shapes_keep_an_unknown_length():
+    tokens = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(10, 16)(tokens)
+    assert x.shape == (None, None, 16)
+    assert (x + x).shape == (None, None, 16)  # an operator layer, shaped by running it
+    assert keras.layers.Dense(3)(x).shape == (None, None, 3)
+    assert keras.layers.GlobalAveragePooling1D()(x).shape == (None, 16)
+    assert keras.layers.Reshape((-1, 4))(x).shape == (None, None, 4)

@@ -2,7 +2,11 @@
 
 Building from a config makes only registered classes (see ``registry``); a config that is
 malformed (a missing key, a wrong type) is a ValueError naming what is wrong, never a raw
-KeyError or TypeError.
+KeyError or TypeError. Layers nested in a config (an RNN's cell, a Bidirectional's halves, the
+cells of a stack) are built from the same tables, ``custom_objects`` included.
+
+A stateful recurrent layer's carried states are not part of its config or weights (as in
+Keras): a loaded model starts from zero states, as after ``reset_states()``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import inspect
 
 import numpy as np
 
-from glassnet.io.registry import resolve
+from glassnet.io.registry import builtin_classes, resolve
 
 
 def _jsonable(value, where, argument=None):
@@ -255,7 +259,7 @@ def model_from_config(config, custom_objects=None):
         raise ValueError(f"config.json: custom_objects gives {cls!r} for '{class_name}', "
                          f"which has no from_config")
     try:
-        model = cls.from_config(inner)
+        model = _from_config(cls, inner, custom_objects, class_name)
     except TypeError as err:
         raise ValueError(f"config.json: the layer '{inner.get('name', class_name)}' "
                          f"({class_name}) cannot be made from its config ({err})") from None
@@ -268,6 +272,74 @@ def model_from_config(config, custom_objects=None):
     if "sublayer_build_shapes" in config:
         _build_sublayers(model, config["sublayer_build_shapes"], class_name)
     return model
+
+
+def _from_config(cls, config, custom_objects, class_name):
+    """``cls.from_config(config)``, after the checks of a built-in text layer's config.
+
+    A built-in wrapper (``RNN``, ``StackedRNNCells``, ``Bidirectional``, ``TimeDistributed``:
+    a ``from_config`` taking ``custom_objects``) gets them, and the layers its config nests (a
+    cell, the cells of a stack, a wrapped layer) built here first through the same registry,
+    so that a user's cell is found at any depth: ``RNN(StackedRNNCells([MyCell(4), ...]))``.
+    """
+    if builtin_classes().get(class_name) is cls:
+        _check_text_arguments(config, class_name)
+    takes_custom = "custom_objects" in inspect.signature(cls.from_config).parameters
+    if not takes_custom:
+        return cls.from_config(config)
+    if custom_objects and class_name not in custom_objects:
+        # The nested layers compute in the wrapper's dtype, as its own from_config makes them.
+        dtype = {"dtype": config["dtype"]} if "dtype" in config else {}
+        config = {key: _nested_layers(value, custom_objects, dtype)
+                  for key, value in config.items()}
+    return cls.from_config(config, custom_objects=custom_objects)
+
+
+# With pad_to_max_tokens a lookup allocates max_tokens columns (its idf weights when it is
+# built, its outputs when it is called): bounded for a config read from a file, as weights are.
+MAX_PADDED_TOKENS = 1 << 24
+
+
+def _check_text_arguments(config, class_name):
+    """Refuse what a saved text layer never holds: a vocabulary or idf weights given as a
+    path (``get_config`` writes the tokens themselves, so a path would name a file of the
+    loading machine), and a padded width beyond ``MAX_PADDED_TOKENS``."""
+    where = f"config.json: the layer '{config.get('name', class_name)}' ({class_name})"
+    for argument in ("vocabulary", "idf_weights"):
+        if isinstance(config.get(argument), str):
+            raise ValueError(f"{where} gives `{argument}` as the path "
+                             f"{config[argument]!r}; a saved model carries its vocabulary "
+                             f"as a list of tokens, and files named by a config are never "
+                             f"read")
+    max_tokens, vocabulary = config.get("max_tokens"), config.get("vocabulary")
+    if type(max_tokens) is int and isinstance(vocabulary, list) \
+            and len(vocabulary) > max_tokens:  # refused before the table is built
+        raise ValueError(f"{where} holds {len(vocabulary)} tokens, more than its "
+                         f"max_tokens={max_tokens}")
+    if config.get("pad_to_max_tokens") is True and type(max_tokens) is int \
+            and max_tokens > MAX_PADDED_TOKENS:
+        raise ValueError(f"{where} pads to max_tokens={max_tokens}, over the "
+                         f"{MAX_PADDED_TOKENS} columns a loaded text layer may allocate")
+
+
+def _is_layer_config(value, custom_objects):
+    from glassnet.nn.layer import Layer
+
+    if not (isinstance(value, dict) and isinstance(value.get("class_name"), str)
+            and isinstance(value.get("config"), dict)):
+        return False
+    cls = custom_objects.get(value["class_name"]) or builtin_classes().get(value["class_name"])
+    return isinstance(cls, type) and issubclass(cls, Layer)
+
+
+def _nested_layers(value, custom_objects, dtype):
+    """``value`` with each layer config in it (alone or in a list) made into its layer."""
+    if isinstance(value, list) and value and all(_is_layer_config(v, custom_objects)
+                                                 for v in value):
+        return [_nested_layers(v, custom_objects, dtype) for v in value]
+    if not _is_layer_config(value, custom_objects):
+        return value  # a plain argument, or a class no table names: from_config refuses it
+    return model_from_config({**value, "config": {**value["config"], **dtype}}, custom_objects)
 
 
 def _shape(value, where):

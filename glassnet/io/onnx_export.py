@@ -5,6 +5,10 @@ The exported graph keeps glassnet's channels-last layout: Flatten is a plain res
 defines on channels-first data (Conv, MaxPool, AveragePool) are wrapped in transposes.
 BatchNormalization is exported at inference as x * scale + shift with its moving statistics
 folded in. Layers without an ONNX form are reported together in one error.
+
+An Input of an integer dtype (token ids) is a graph input of that dtype (INT32 or INT64);
+the others are FLOAT. Masks travel beside their tensors as bool (batch, time) graph values
+(see ``onnx_sequence``), computed in the graph from the ids.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import os
 import numpy as np
 
 from glassnet.autograd.ops.convolution import same_padding
+from glassnet.io import onnx_sequence as sequence
 from glassnet.nn import activations
 from glassnet.nn import layers as L
+from glassnet.nn.layers.conv1d_transpose import transposed_length
 
 
 def _onnx():
@@ -29,9 +35,11 @@ def _onnx():
 
 
 class _Builder:
-    def __init__(self, helper, numpy_helper):
-        self.helper, self.numpy_helper = helper, numpy_helper
+    def __init__(self, onnx, helper, numpy_helper, opset):
+        self.helper, self.numpy_helper, self.opset = helper, numpy_helper, opset
+        self.types = onnx.TensorProto
         self.nodes, self.initializers, self.count = [], [], 0
+        self.integers = {}  # graph value -> NumPy dtype, for the values holding integer ids
 
     def name(self, base):
         self.count += 1
@@ -42,10 +50,20 @@ class _Builder:
         self.initializers.append(self.numpy_helper.from_array(np.asarray(array), name))
         return name
 
-    def op(self, op_type, inputs, base=None, **attrs):
-        out = self.name(base or op_type.lower())
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attrs))
-        return out
+    def op(self, op_type, inputs, base=None, outputs=1, **attrs):
+        """One node; its output's name (a list of ``outputs`` names when more than one)."""
+        names = [self.name(base or op_type.lower()) for _ in range(outputs)]
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), names, **attrs))
+        return names[0] if outputs == 1 else names
+
+    def reduce(self, op_type, x, axes, keepdims=1):
+        """ReduceSum/ReduceMean/ReduceMax over ``axes``: an attribute before opset 18 (13 for
+        ReduceSum), an input from then on."""
+        since = 13 if op_type == "ReduceSum" else 18
+        if self.opset >= since:
+            return self.op(op_type, [x, self.const(np.array(axes, np.int64), "axes")],
+                           keepdims=keepdims)
+        return self.op(op_type, [x], axes=list(axes), keepdims=keepdims)
 
 
 ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "elu": "Elu",
@@ -126,6 +144,41 @@ def _pool(b, layer, x, in_shape):
     return _nhwc(b, y, rank)
 
 
+def _layer_normalization(b, layer, x, in_shape):
+    """ONNX's LayerNormalization (opset 17) normalizes the trailing axes from ``axis`` on."""
+    rank = len(in_shape)
+    if layer.axes != tuple(range(layer.axes[0], rank)):
+        raise NotImplementedError(f"normalizing axes {layer.axes}, not the trailing ones")
+    if b.opset < 17:
+        raise NotImplementedError("LayerNormalization needs opset 17 or later")
+    dtype = layer.dtype
+    gamma = layer.gamma.numpy() if layer.gamma is not None else np.ones(layer.param_shape, dtype)
+    beta = layer.beta.numpy() if layer.beta is not None else np.zeros(layer.param_shape, dtype)
+    return b.op("LayerNormalization", [x, b.const(gamma, "gamma"), b.const(beta, "beta")],
+                axis=layer.axes[0], epsilon=float(layer.epsilon))
+
+
+def _conv1d_transpose(b, layer, x, in_shape):
+    """ConvTranspose on (batch, channels, steps): the output of Keras's length
+    (``transposed_length``) cropped by the "same" padding of the convolution it transposes."""
+    if layer.data_format != "channels_last":
+        raise NotImplementedError("channels_first Conv1DTranspose")
+    (k,), (s,), (d,) = layer.kernel_size, layer.strides, layer.dilation_rate
+    span = (k - 1) * d + 1
+    length = 16  # pads and output padding do not depend on the input length: any one finds them
+    out = transposed_length(length, k, s, d, layer.padding, None if layer.output_padding
+                            is None else layer.output_padding[0])
+    before, after = same_padding(out, k, s, d) if layer.padding == "same" else (0, 0)
+    extra = out - (s * (length - 1) + span - before - after)
+    w = b.const(np.transpose(layer.kernel.numpy(), (2, 1, 0)), "kernel")  # (C, F, k)
+    inputs = [b.op("Transpose", [x], perm=[0, 2, 1]), w]
+    if layer.bias is not None:
+        inputs.append(b.const(layer.bias.numpy(), "bias"))
+    y = b.op("ConvTranspose", inputs, kernel_shape=[k], strides=[s], dilations=[d],
+             pads=[before, after], output_padding=[extra])
+    return _activation(b, b.op("Transpose", [y], perm=[0, 2, 1]), layer.activation)
+
+
 def _layer(b, layer, xs, in_shapes):
     """ONNX nodes for one layer call; returns the output name."""
     x = xs[0]
@@ -175,7 +228,11 @@ def _layer(b, layer, xs, in_shapes):
         if layer.data_format != "channels_last":
             raise NotImplementedError("channels_first global pooling")
         op = "ReduceMean" if "Average" in type(layer).__name__ else "ReduceMax"
-        return b.op(op, [x], axes=list(range(1, layer.rank + 1)), keepdims=int(layer.keepdims))
+        return b.reduce(op, x, range(1, layer.rank + 1), int(layer.keepdims))
+    if isinstance(layer, L.LayerNormalization):
+        return _layer_normalization(b, layer, x, in_shapes[0])
+    if isinstance(layer, L.Conv1DTranspose):
+        return _conv1d_transpose(b, layer, x, in_shapes[0])
     if isinstance(layer, L.Add):
         y = xs[0]
         for other in xs[1:]:
@@ -187,8 +244,9 @@ def _layer(b, layer, xs, in_shapes):
 
 
 def _calls(model):
-    """(layer, input refs, output ref, input shapes) in execution order, and the model's
-    input and output refs; refs are keys into the produced-names table."""
+    """(layer, input refs, output ref, input shapes, call keyword arguments) in execution
+    order, and the model's inputs as (ref, shape, dtype) and outputs as (ref, shape); refs
+    are keys into the produced-names table."""
     from glassnet.train import Sequential
 
     if isinstance(model, Sequential):
@@ -196,12 +254,14 @@ def _calls(model):
         if shape is None:
             raise ValueError("export_onnx: the model has no input shape yet; build it (call it "
                              "once, or start it with keras.Input)")
+        graph = getattr(model, "_graph", None)
+        dtype = graph.inputs[0].dtype if graph is not None else np.dtype(np.float32)
         calls, ref = [], "input"
         for layer in model.layers:
             out = f"{layer.name}:out"
-            calls.append((layer, [ref], out, [tuple(shape)]))
+            calls.append((layer, [ref], out, [tuple(shape)], {}))
             shape, ref = tuple(layer.compute_output_shape(shape)), out
-        return (calls, [("input", model._build_input_shape)],
+        return (calls, [("input", model._build_input_shape, dtype)],
                 [("input" if not calls else ref, shape)])
     graph = getattr(model, "_graph", None)
     if graph is None:
@@ -210,9 +270,35 @@ def _calls(model):
     calls = []
     for t in graph.nodes:
         args = t.inputs if isinstance(t.inputs, (list, tuple)) else [t.inputs]
-        calls.append((t.layer, [id(a) for a in args], id(t), [a.shape for a in args]))
-    return (calls, [(id(t), t.shape) for t in graph.inputs],
+        calls.append((t.layer, [id(a) for a in args], id(t), [a.shape for a in args],
+                      getattr(t, "call_kwargs", {})))
+    return (calls, [(id(t), t.shape, t.dtype) for t in graph.inputs],
             [(id(t), t.shape) for t in graph.outputs])
+
+
+def _graph_input(onnx, b, name, shape, dtype):
+    """The graph input for a model Input: its own integer dtype for ids, else FLOAT."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        b.integers[name] = dtype
+        elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
+    elif dtype.kind == "b":
+        elem = onnx.TensorProto.BOOL
+    elif dtype.kind in "USO":
+        elem = onnx.TensorProto.STRING
+    else:
+        elem = onnx.TensorProto.FLOAT
+    return onnx.helper.make_tensor_value_info(name, elem, ["batch", *shape[1:]])
+
+
+def _convert(b, layer, xs, shapes, masks, kwargs):
+    """(output, output mask or None) of one layer call."""
+    done = sequence.convert(b, layer, xs, shapes, masks, kwargs, _layer)
+    if done is not None:
+        return done
+    if kwargs:
+        raise NotImplementedError(f"a call with {', '.join(sorted(kwargs))}")
+    return _layer(b, layer, xs, shapes), sequence.passed_mask(b, layer, masks, shapes)
 
 
 def export_onnx(model, path, opset=17):
@@ -221,19 +307,19 @@ def export_onnx(model, path, opset=17):
     >>> # glassnet.io.export_onnx(model, "model.onnx"); then onnxruntime runs it
     """
     onnx, helper, numpy_helper = _onnx()
-    b = _Builder(helper, numpy_helper)
+    b = _Builder(onnx, helper, numpy_helper, opset)
     calls, inputs, outputs = _calls(model)
-    names = {}
+    names, masks = {}, {}
     graph_inputs = []
-    for i, (ref, shape) in enumerate(inputs):
+    for i, (ref, shape, dtype) in enumerate(inputs):
         name = "input" if len(inputs) == 1 else f"input_{i}"
         names[ref] = name
-        graph_inputs.append(helper.make_tensor_value_info(
-            name, onnx.TensorProto.FLOAT, ["batch", *shape[1:]]))
+        graph_inputs.append(_graph_input(onnx, b, name, shape, dtype))
     unsupported = []
-    for layer, refs, out, shapes in calls:
+    for layer, refs, out, shapes, kwargs in calls:
         try:
-            names[out] = _layer(b, layer, [names[r] for r in refs], shapes)
+            names[out], masks[out] = _convert(b, layer, [names[r] for r in refs], shapes,
+                                              [masks.get(r) for r in refs], kwargs)
         except NotImplementedError as err:
             unsupported.append(f"{layer.name} ({type(layer).__name__}: {err})")
             names[out] = names[refs[0]]  # a stand-in, to find every unsupported layer
@@ -255,4 +341,3 @@ def export_onnx(model, path, opset=17):
     with atomic_write(os.fspath(path)) as f:
         f.write(proto.SerializeToString())
     return proto
-

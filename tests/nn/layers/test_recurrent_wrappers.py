@@ -168,3 +168,34 @@ def test_bidirectional_reads_keras2_list_input_as_initial_states():
     states = [np.full((B, U), 0.3, "float32"), np.full((B, U), -0.2, "float32")]
     np.testing.assert_allclose(layer([_x(), *states]).numpy(),
                                layer(_x(), initial_state=states).numpy())
+
+
+def test_bidirectional_wraps_an_rnn_of_a_users_own_cell_and_saves(tmp_path):
+    from glassnet import keras
+
+    class MinimalRNNCell(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.state_size = units, units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                    name="recurrent_kernel")
+
+        def call(self, inputs, states):
+            h = keras.ops.matmul(inputs, self.kernel) + keras.ops.matmul(
+                states[0], self.recurrent_kernel)
+            return h, [h]
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    model = keras.Sequential([keras.Input((3, 5)),
+                              keras.layers.Bidirectional(keras.layers.RNN(MinimalRNNCell(4)))])
+    x = np.random.default_rng(0).standard_normal((2, 3, 5)).astype("float32")
+    assert model.predict(x, verbose=0).shape == (2, 8)
+    model.save(tmp_path / "bidi.keras")
+    loaded = keras.models.load_model(tmp_path / "bidi.keras",
+                                     custom_objects={"MinimalRNNCell": MinimalRNNCell})
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -142,7 +142,29 @@ def deserialize_layer(config, owner, custom_objects=None, **overrides):
     if cls is None:
         raise ValueError(f"{owner}: unknown layer class '{name}'; for a class of your own pass "
                          f"custom_objects={{'{name}': YourClass}} to from_config")
-    return cls.from_config({**config.get("config", {}), **overrides})
+    return from_config_with(cls, {**config.get("config", {}), **overrides}, custom_objects)
+
+
+def from_config_with(cls, config, custom_objects):
+    """``cls.from_config(config)``, passing ``custom_objects`` on when it takes them."""
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(config, custom_objects=custom_objects)
+    return cls.from_config(config)
+
+
+def copy_layer(layer, **overrides):
+    """A fresh layer made from ``layer``'s config with ``overrides``; the classes of the
+    layers inside it (a user's cell) are known by their objects, so any of them is rebuilt."""
+    classes, stack = {}, [layer]
+    while stack:
+        sub = stack.pop()
+        classes.setdefault(type(sub).__name__, type(sub))
+        stack.extend(sub._sublayers())
+        cell = getattr(sub, "cell", None)
+        if isinstance(cell, Layer):
+            stack.append(cell)
+        stack.extend(c for c in getattr(sub, "cells", ()) if isinstance(c, Layer))
+    return from_config_with(type(layer), {**layer.get_config(), **overrides}, classes)
 
 
 def _builtin_layers():

@@ -6,7 +6,12 @@ import numpy as np  # noqa: F401 - the doctest uses it
 
 from glassnet.autograd import ops
 from glassnet.nn.layer import Layer
-from glassnet.nn.layers.recurrent._common import deserialize_layer, flatten, serialize_layer
+from glassnet.nn.layers.recurrent._common import (
+    copy_layer,
+    deserialize_layer,
+    flatten,
+    serialize_layer,
+)
 from glassnet.nn.symbolic import SymbolicTensor
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -64,14 +69,12 @@ class Bidirectional(Layer):
                              f"merge_mode={merge_mode!r}")
         kwargs.setdefault("dtype", layer.dtype.name)
         super().__init__(**kwargs)
-        config = layer.get_config()
         # Copies from the config, so the wrapper carries no state of ``layer``.
-        self.forward_layer = type(layer).from_config(
-            {**config, "name": f"forward_{_strip(layer.name, 'forward_')}"})
+        self.forward_layer = copy_layer(layer,
+                                        name=f"forward_{_strip(layer.name, 'forward_')}")
         if backward_layer is None:
-            backward_layer = type(layer).from_config(
-                {**config, "go_backwards": not layer.go_backwards,
-                 "name": f"backward_{_strip(layer.name, 'backward_')}"})
+            backward_layer = copy_layer(layer, go_backwards=not layer.go_backwards,
+                                        name=f"backward_{_strip(layer.name, 'backward_')}")
         self.backward_layer = backward_layer
         self._check_pair()
         for half in (self.forward_layer, self.backward_layer):

@@ -1,7 +1,7 @@
 """Every ```python block of README.md runs as pasted, each in a fresh interpreter in an empty
 folder. A ``<!-- readme-test: ... -->`` line just above a block says what it needs:
-``slow`` (marked slow), ``requires=a,b`` (Python modules, or ``fashion-mnist``: Debian's
-dataset-fashion-mnist; skipped when absent)."""
+``slow`` (marked slow), ``requires=a,b`` (Python modules, ``fashion-mnist``: Debian's
+dataset-fashion-mnist, or ``wordlists``: Debian's word lists; skipped when absent)."""
 
 import importlib.util
 import re
@@ -32,6 +32,10 @@ def _present(requirement):
         from glassnet.datasets import fashion_mnist
 
         return fashion_mnist.find_files() is not None
+    if requirement == "wordlists":  # Debian's word lists, for glassnet.datasets.wordlang
+        from glassnet.datasets import wordlang
+
+        return all((wordlang.DICT_DIR / f).exists() for f, _ in wordlang.LANGUAGES.values())
     return importlib.util.find_spec(requirement) is not None
 
 

@@ -12,6 +12,9 @@ x_k (B, S, Ek):
 M is 0 where a query may attend to a key and -inf elsewhere: the AND of the query's and
 value's padding masks, ``attention_mask`` and the causal mask. A query row with no key left
 gets scores 0 (and so O_h = 0), as Keras's masked softmax and PyTorch do.
+
+Beside this file: the argument checks (``multi_head_arguments``), the projections
+(``projection``), the heads layout and the products (``heads``) and the masks (``masks``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.attention import masks as masks_module
 from glassnet.nn.layers.attention.heads import HeadLayout, attend, fused_attention
+from glassnet.nn.layers.attention.multi_head_arguments import (
+    check_attention_axes,
+    check_output_shape,
+    mask_of,
+    resolve_axes,
+    split_shapes,
+    unpack_inputs,
+)
 from glassnet.nn.layers.attention.projection import HeadProjection
 from glassnet.nn.symbolic import SymbolicTensor
 
@@ -94,8 +105,8 @@ class MultiHeadAttention(Layer):
         self._dropout = check.rate(dropout, "dropout", _NAME)
         self._use_bias = check.boolean(use_bias, "use_bias", _NAME)
         self._use_gate = check.boolean(use_gate, "use_gate", _NAME)
-        self._output_shape = _output_shape(output_shape)
-        self._attention_axes = _attention_axes(attention_axes)
+        self._output_shape = check_output_shape(output_shape)
+        self._attention_axes = check_attention_axes(attention_axes)
         self._sliding_window = check.optional_positive_int(sliding_window, "sliding_window",
                                                            _NAME)
         if flash_attention is not None:
@@ -138,7 +149,7 @@ class MultiHeadAttention(Layer):
     # -- building ---------------------------------------------------------------------------
 
     def build(self, input_shape):
-        query_shape, value_shape, key_shape = _split_shapes(input_shape)
+        query_shape, value_shape, key_shape = split_shapes(input_shape)
         rank = len(query_shape)
         for arg, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
             if len(shape) != rank or rank < 3:
@@ -148,7 +159,7 @@ class MultiHeadAttention(Layer):
             if shape[-1] is None:
                 raise ValueError(f"{_NAME} '{self.name}': the last axis of `{arg}` must be "
                                  f"known; received shape {shape}")
-        self._axes = _resolve_axes(self._attention_axes, rank, self.name)
+        self._axes = resolve_axes(self._attention_axes, rank, self.name)
         self._layout = HeadLayout(self._axes, rank + 1, self._num_heads)
         self._input_rank = rank
         self._feature_sizes = (query_shape[-1], value_shape[-1], key_shape[-1])
@@ -175,7 +186,7 @@ class MultiHeadAttention(Layer):
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:
-            query_shape, value_shape, key_shape = _split_shapes(query_shape)
+            query_shape, value_shape, key_shape = split_shapes(query_shape)
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
@@ -209,7 +220,7 @@ class MultiHeadAttention(Layer):
                  key_mask=None, attention_mask=None, return_attention_scores=False,
                  training=None, use_causal_mask=False):
         if value is None and isinstance(query, (list, tuple)):
-            query, value, key, attention_mask = _unpack(query, key, attention_mask)
+            query, value, key, attention_mask = unpack_inputs(query, key, attention_mask)
         if value is None:
             raise TypeError(f"{_NAME} '{self.name}': missing the `value` argument (call it as "
                             f"layer(query, value) or layer(query, value, key))")
@@ -225,9 +236,9 @@ class MultiHeadAttention(Layer):
         if any(isinstance(t, SymbolicTensor) for t in (query, value, key, attention_mask)):
             return self._call_on_inputs(query, value, key, attention_mask, training, options,
                                         (query_mask, value_mask, key_mask))
-        masks = {"query_mask": _mask_of(query, query_mask),
-                 "value_mask": _mask_of(value, value_mask),
-                 "key_mask": _mask_of(key, key_mask) if key_given else key_mask}
+        masks = {"query_mask": mask_of(query, query_mask),
+                 "value_mask": mask_of(value, value_mask),
+                 "key_mask": mask_of(key, key_mask) if key_given else key_mask}
         outputs = super().__call__([query, value, key], training=training,
                                    attention_mask=attention_mask, **masks, **options)
         if options["return_attention_scores"]:
@@ -346,69 +357,3 @@ class MultiHeadAttention(Layer):
             "activity_regularizer": regularizers_module.serialize(self._projection_activity),
             "kernel_constraint": None, "bias_constraint": None, "seed": self.seed,
         }
-
-
-def _mask_of(tensor, explicit):
-    if explicit is not None:
-        return explicit
-    return getattr(tensor, "_keras_mask", None)
-
-
-def _unpack(inputs, key, attention_mask):
-    if not 2 <= len(inputs) <= 4:
-        raise ValueError(f"{_NAME}: a list of inputs must be [query, value], [query, value, "
-                         f"key] or [query, value, key, attention_mask]; received "
-                         f"{len(inputs)} tensors")
-    query, value, *rest = inputs
-    if rest:
-        key = rest[0]
-    if len(rest) > 1:
-        attention_mask = rest[1]
-    return query, value, key, attention_mask
-
-
-def _split_shapes(input_shape):
-    shapes = list(input_shape) if input_shape and isinstance(input_shape[0], (list, tuple)) \
-        else None
-    if shapes is None or not 2 <= len(shapes) <= 4:
-        raise ValueError(f"{_NAME}: expected the shapes [query_shape, value_shape] or "
-                         f"[query_shape, value_shape, key_shape]; received {input_shape!r}")
-    query_shape, value_shape = tuple(shapes[0]), tuple(shapes[1])
-    key_shape = tuple(shapes[2]) if len(shapes) > 2 else value_shape
-    return query_shape, value_shape, key_shape
-
-
-def _output_shape(value):
-    if value is None:
-        return None
-    shape = (value,) if isinstance(value, (int, np.integer)) else value
-    if not isinstance(shape, (tuple, list)) or not shape or any(
-            not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0
-            for n in shape):
-        raise ValueError(f"{_NAME}: Invalid `output_shape`: {value!r}. When specified, the "
-                         f"`output_shape` should be a positive int or a tuple of them.")
-    return tuple(int(n) for n in shape)
-
-
-def _attention_axes(value):
-    if value is None:
-        return None
-    axes = (value,) if isinstance(value, (int, np.integer)) else value
-    if not isinstance(axes, (tuple, list)) or not axes or any(
-            not isinstance(a, (int, np.integer)) or isinstance(a, bool) for a in axes):
-        raise ValueError(f"{_NAME}: `attention_axes` must be an int, list, or tuple of ints. "
-                         f"Received: attention_axes={value!r}")
-    return tuple(int(a) for a in axes)
-
-
-def _resolve_axes(axes, rank, name):
-    """The attention axes as positions 1 .. rank - 2 of the input (negative ones counted
-    from the end, as Keras)."""
-    if axes is None:
-        return tuple(range(1, rank - 1))
-    resolved = tuple(a if a >= 0 else rank + a for a in axes)
-    if any(not 1 <= a <= rank - 2 for a in resolved) or len(set(resolved)) != len(resolved):
-        raise ValueError(f"{_NAME} '{name}': `attention_axes` must be distinct axes between "
-                         f"the batch and the features of an input of rank {rank}, i.e. in "
-                         f"1 .. {rank - 2}; received attention_axes={axes}")
-    return resolved

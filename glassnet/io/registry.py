@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 
 from glassnet.nn import layers as layers_module
+from glassnet.nn.layers.operators import TensorOperator
 
 
 def builtin_classes():
@@ -13,7 +14,9 @@ def builtin_classes():
 
     table = {name: obj for name, obj in vars(layers_module).items()
              if inspect.isclass(obj) and issubclass(obj, layers_module.Layer)}
-    table.update({"Model": Model, "Functional": Model, "Sequential": Sequential})
+    # The operators between model tensors (``a + b``, ``out, h, c = lstm(x)``).
+    table.update({"Model": Model, "Functional": Model, "Sequential": Sequential,
+                  "TensorOperator": TensorOperator})
     return table
 
 

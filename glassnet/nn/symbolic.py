@@ -70,23 +70,19 @@ class SymbolicTensor:
         return _operator_layer("negative", lambda a: -a, self)
 
     def __getitem__(self, key):
-        return _operator_layer("get_item", lambda a: a[key], self)
+        return _operator_layer("get_item", lambda a: a[key], self, key=key)
 
 
-def _operator_layer(name, fn, *operands):
-    """``fn(*operands)`` as a Lambda layer over the symbolic operands (the others are
-    constants of the layer)."""
+def _operator_layer(name, fn, *operands, key=None):
+    """``fn(*operands)`` as a layer over the symbolic operands (the others are constants of
+    the layer): a ``TensorOperator``, which saves with the model (``fn`` is the operator it
+    names; it documents each call above)."""
     from glassnet.nn.context import unique_name
-    from glassnet.nn.layers.core import Lambda
+    from glassnet.nn.layers.operators import TensorOperator
 
     places = [i for i, x in enumerate(operands) if isinstance(x, SymbolicTensor)]
-
-    def replay(inputs):
-        values = list(operands)
-        for i, value in zip(places, inputs if len(places) > 1 else [inputs]):
-            values[i] = value
-        return fn(*values)
-
+    constants = [None if isinstance(x, SymbolicTensor) else x for x in operands]
     symbolic = [operands[i] for i in places]
-    return Lambda(replay, name=unique_name(name))(symbolic if len(symbolic) > 1
-                                                  else symbolic[0])
+    layer = TensorOperator(name, constants=constants, places=places, key=key,
+                           name=unique_name(name))
+    return layer(symbolic if len(symbolic) > 1 else symbolic[0])

@@ -6,7 +6,10 @@ Three ways to make one, as in Keras: ``Sequential([...])``; the functional
 
 from __future__ import annotations
 
+from glassnet.autograd.variable import Variable
 from glassnet.nn.layer import Layer
+from glassnet.nn.layer import _walk as walk_values
+from glassnet.nn.layers.operators import TensorOperator
 from glassnet.train.data_adapter import flatten_structure
 from glassnet.train.graph import LayerGraph
 from glassnet.train.summary import format_summary
@@ -59,7 +62,11 @@ class Model(Trainer, Layer):
 
     @property
     def layers(self):
-        return list(self._graph.layers) if self._graph is not None else self._sublayers()
+        """The layers in call order; the operators between tensors (``a + b``, unpacking
+        ``out, h, c = lstm(x)``) are steps of the graph but not layers, as in Keras."""
+        if self._graph is None:
+            return self._sublayers()
+        return [layer for layer in self._graph.layers if not isinstance(layer, TensorOperator)]
 
     def get_layer(self, name=None, index=None):
         """A layer by ``name`` or by ``index`` in ``layers``."""
@@ -100,6 +107,24 @@ class Model(Trainer, Layer):
     def output(self):
         return self._single_or_list(self.outputs, "output")
 
+    @property
+    def input_shape(self):
+        """The shape of the model's input, batch axis first (a list for several inputs)."""
+        return self._shape_of("input")
+
+    @property
+    def output_shape(self):
+        """The shape of the model's output: ``(None, 10)`` for a 10-class classifier."""
+        return self._shape_of("output")
+
+    def _shape_of(self, which):
+        tensors = self.inputs if which == "input" else self.outputs
+        if tensors is None:
+            raise AttributeError(f"The model '{self.name}' has no defined {which} shape yet: "
+                                 f"build it (call it on data, or start it with keras.Input)")
+        shapes = [tuple(t.shape) for t in tensors]
+        return shapes[0] if len(shapes) == 1 else shapes
+
     def _single_or_list(self, tensors, which):
         if tensors is None:
             return self._symbolic(which)  # a subclassed model called on keras.Input
@@ -112,6 +137,13 @@ class Model(Trainer, Layer):
                 len(self.input_names) == 1:
             inputs = inputs[0]
         return super()._convert_inputs(inputs)
+
+    def _own_parameters(self):
+        # The fit loop keeps the trainable weights in ``_step_params`` for the length of a
+        # call; they are the layers' weights, not the model's own (counted first, they would
+        # reorder ``weights`` while fit runs, and so a checkpoint's weights file).
+        attributes = (v for k, v in self.__dict__.items() if k != "_step_params")
+        return list(walk_values(attributes, Variable))
 
     def reset_states(self):
         """Forget the states that stateful layers (``LSTM(..., stateful=True)``) carry from

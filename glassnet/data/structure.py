@@ -18,6 +18,7 @@ import numpy as np
 
 from glassnet import backend
 from glassnet.autograd.tensor import Tensor
+from glassnet.autograd.text import TextArray
 
 
 class TensorSpec:
@@ -217,7 +218,7 @@ def normalize_output(value):
 
 def to_user(element):
     """An element as user code sees it: numeric components as glassnet ``Tensor`` objects
-    (they have ``.numpy()``, operators and the ops), strings as NumPy arrays."""
+    (they have ``.numpy()``, operators and the ops), strings as ``TextArray``."""
     return map_structure(_to_tensor, element)
 
 
@@ -225,6 +226,8 @@ def _to_tensor(leaf):
     if hasattr(leaf, "element_spec"):  # a Dataset (a window) stays a Dataset
         return leaf
     array = np.asarray(leaf)
+    if array.dtype.kind in "USO":
+        return array.view(TextArray)
     if array.dtype.kind not in "fiub":
         return array
     return Tensor(array, dtype=array.dtype)  # keeps the dtype (float64 stays float64)

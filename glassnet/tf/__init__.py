@@ -14,7 +14,10 @@ Only the op library and the backend are used, so this stays cheap to import.
 ([4.0, 6.0], True)
 """
 
-from glassnet.tf import dtypes, image, linalg, math, random, version
+import numpy as _np
+
+from glassnet.autograd import ops as _ops
+from glassnet.tf import dtypes, image, linalg, math, random, strings, version
 from glassnet.tf.core import *  # noqa: F403 - named by the module's __all__
 from glassnet.tf.core import __all__ as _core_all
 from glassnet.tf.creation import *  # noqa: F403
@@ -41,8 +44,14 @@ from glassnet.tf.math import __all__ as _math_all
 from glassnet.tf.module import *  # noqa: F403
 from glassnet.tf.module import __all__ as _module_all
 
+# Shape functions that a text pipeline applies to strings too.
+expand_dims = strings.text_aware(_ops.expand_dims, _np.expand_dims)
+squeeze = strings.text_aware(_ops.squeeze, _np.squeeze)
+reshape = strings.text_aware(reshape, _np.reshape)  # noqa: F405 - tf.reshape, from core
+
 __all__ = [
     "DType", "as_dtype", "double", "dtypes", "float16", "float32", "float64", "half", "image",
-    "int8", "int16", "int32", "int64", "linalg", "math", "random", "uint8", "uint16", "uint32",
-    "uint64", "version", *_core_all, *_creation_all, *_math_all, *_module_all,
+    "int8", "int16", "int32", "int64", "linalg", "math", "random", "strings", "uint8", "uint16",
+    "uint32", "uint64", "expand_dims", "squeeze", "version", *_core_all, *_creation_all,
+    *_math_all, *_module_all,
 ]

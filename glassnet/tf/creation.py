@@ -12,6 +12,7 @@ import numpy as np
 from glassnet import backend
 from glassnet.autograd import creation
 from glassnet.autograd.tensor import Tensor
+from glassnet.autograd.text import TextArray
 from glassnet.tf.dtypes import numpy_dtype
 
 # ``range`` is left out of __all__: a star import must not replace Python's range
@@ -39,6 +40,13 @@ def _array(value, op):
     return array
 
 
+def _is_text(value):
+    try:
+        return np.asarray(value).dtype.kind in "SU"
+    except (ValueError, TypeError):
+        return False
+
+
 def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     """A tensor holding ``value`` (a copy), optionally cast to ``dtype`` and reshaped or
     filled to ``shape`` (a scalar value fills the whole shape, as tf).
@@ -46,6 +54,9 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     >>> constant([1, 2]).dtype, constant(0.5, shape=(2,)).tolist()
     (dtype('int32'), [0.5, 0.5])
     """
+    if dtype in (None, "string") and _is_text(value):
+        text = TextArray.of(value)  # tf.constant(["a review"]): strings, for text layers
+        return text if shape is None else np.broadcast_to(text, shape).view(TextArray)
     array = _array(value, "constant")
     dtype = numpy_dtype(dtype)
     if dtype is not None:

@@ -132,6 +132,7 @@ class LayerGraph:
             raise ValueError(f"the model has {len(self.inputs)} inputs {self.input_names}; "
                              f"received {len(values)} arrays")
         for i, (t, x) in enumerate(zip(self.inputs, values)):
+            x = adjust_rank(x, t.shape)
             if self.check_inputs:
                 t.layer.check_input(x)
             slots[i] = x
@@ -149,3 +150,16 @@ class LayerGraph:
         if self.multi_output:
             return [slots[i] for i in self.output_slots]
         return slots[self.output_slots[0]]
+
+
+def adjust_rank(x, shape):
+    """``x`` one axis short of an Input whose last axis is 1 gains it, one axis long with a
+    last axis of 1 loses it (Keras's rule: a batch of strings (32,) for Input(shape=(1,)))."""
+    ndim = getattr(x, "ndim", None)
+    if ndim is None or len(shape) < 2:
+        return x
+    if ndim == len(shape) - 1 and shape[-1] == 1:
+        return x[..., None]
+    if ndim == len(shape) + 1 and x.shape[-1] == 1:
+        return x[..., 0]
+    return x

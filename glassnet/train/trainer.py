@@ -28,6 +28,7 @@ from glassnet.train.data_adapter import (
     with_class_weight,
 )
 from glassnet.train.diagnose import first_non_finite
+from glassnet.train.graph import adjust_rank
 from glassnet.train.steps import Steps, pack_x_y_sample_weight
 
 
@@ -130,7 +131,7 @@ class Trainer(Steps):
         if inputs:
             for t, x, name in zip(inputs, batches.xs, self.input_names):
                 expected = tuple(t.shape[1:])
-                got = tuple(x.shape[1:])
+                got = tuple(adjust_rank(x, t.shape).shape[1:])
                 if len(expected) != len(got) or any(e is not None and e != g
                                                     for e, g in zip(expected, got)):
                     raise ValueError(

@@ -27,7 +27,8 @@ def test_constant_shape_fills_or_reshapes_and_copies():
     source[0] = 1
     assert t.tolist() == [0.0, 0.0]
     with pytest.raises(TypeError, match="numbers or booleans"):
-        tf.constant(["a"])
+        tf.constant([{"a": 1}])
+    assert tf.constant(["a"]).numpy().tolist() == ["a"]  # strings, for the text layers
 
 
 def test_convert_to_tensor():

@@ -1,6 +1,10 @@
 """``keras.utils``."""
 
-from glassnet.backend import seed as set_random_seed
+import random as _random
+
+import numpy as _np
+
+from glassnet.backend import seed as _seed
 from glassnet.data import PyDataset, Sequence, normalize, pad_sequences, to_categorical
 from glassnet.data.image_generator import (
     array_to_img,
@@ -18,3 +22,11 @@ __all__ = ["PyDataset", "Sequence", "array_to_img", "get_file", "image_dataset_f
            "img_to_array", "load_img", "normalize", "pad_sequences", "plot_model",
            "save_img", "set_random_seed", "text_dataset_from_directory",
            "timeseries_dataset_from_array", "to_categorical"]
+
+
+def set_random_seed(seed):
+    """Seed glassnet's generators, Python's ``random`` and NumPy's global generator, as
+    Keras does, so a program's own ``np.random.permutation`` repeats too."""
+    _seed(seed)
+    _random.seed(seed)
+    _np.random.seed(seed)

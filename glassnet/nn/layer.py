@@ -474,14 +474,20 @@ def _unknown_lengths(shape):
 
 
 def _zeros_like_shape(shape, dtype):
-    if isinstance(shape, list):
-        return [np.zeros(s, dtype) for s in shape]
+    if isinstance(shape, list):  # several inputs, or a layer's nested states
+        return [_zeros_like_shape(s, dtype) for s in shape]
     return np.zeros(shape, dtype)
 
 
+def _batch_unknown(shape):
+    while shape and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return bool(shape) and shape[0] is None
+
+
 def _restore_none(input_shape, out):
-    first = input_shape[0] if input_shape else None
-    batch_unknown = (first is None) if not isinstance(first, (tuple, list)) else first[0] is None
+    if isinstance(out, (list, tuple)):  # several outputs (a layer's states)
+        return [_restore_none(input_shape, o) for o in out]
     shape = tuple(out.shape)
-    return (None, *shape[1:]) if batch_unknown and shape else shape
+    return (None, *shape[1:]) if _batch_unknown(input_shape) and shape else shape
 

@@ -138,14 +138,18 @@ class Masking(Layer):
         self.mask_value = check.number(mask_value, "mask_value", "Masking")
 
     def call(self, inputs):
-        keep = np.any(inputs.data != self.mask_value, axis=-1, keepdims=True)
+        keep = np.any(_values(inputs) != self.mask_value, axis=-1, keepdims=True)
         return inputs * keep.astype(inputs.dtype)
 
     def compute_mask(self, inputs, mask=None):
-        return Tensor._from_op(np.any(inputs.data != self.mask_value, axis=-1), None)
+        return Tensor._from_op(np.any(_values(inputs) != self.mask_value, axis=-1), None)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         return {**super().get_config(), "mask_value": self.mask_value}
+
+
+def _values(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)

@@ -351,8 +351,15 @@ def test_functional_cross_attention_with_key_and_mask_inputs():
     mask = np.random.default_rng(3).random((2, 4, 5)) > 0.4
     np.testing.assert_allclose(model.predict([q, v, k, mask], verbose=0),
                                layer(q, v, k, attention_mask=mask).numpy(), rtol=1e-6)
-    with pytest.raises(ValueError, match="return_attention_scores"):
-        layer(q_in, v_in, return_attention_scores=True)
+    # The scores are a second output of the node, unpacked as Keras's docstring does.
+    layer = MultiHeadAttention(2, 3)
+    out, scores = layer(q_in, v_in, return_attention_scores=True)
+    assert out.shape == (None, 4, 6) and scores.shape == (None, 2, 4, 5)
+    scored = keras.Model([q_in, v_in], [out, scores])
+    got_out, got_scores = scored.predict([q, v], verbose=0)
+    eager_out, eager_scores = layer(q, v, return_attention_scores=True)
+    np.testing.assert_allclose(got_out, eager_out.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got_scores, eager_scores.numpy(), rtol=1e-6)
 
 
 def test_a_causal_call_is_replayed_and_saved(tmp_path):

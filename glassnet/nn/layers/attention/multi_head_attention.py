@@ -45,7 +45,7 @@ from glassnet.nn.symbolic import SymbolicTensor
 _NAME = "MultiHeadAttention"
 # The call options a functional model records with the call and passes again on replay (the
 # model graph replays the first argument's tensors and these plain values).
-_REPLAYED_OPTIONS = ("use_causal_mask",)
+_REPLAYED_OPTIONS = ("use_causal_mask", "return_attention_scores")
 
 
 class MultiHeadAttention(Layer):
@@ -193,9 +193,16 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"{_NAME}: All dimensions of `value` and `key`, except the last "
                              f"one, must be equal. Received: value_shape={value_shape} and "
                              f"key_shape={key_shape}")
-        if self._output_shape:
-            return (*query_shape[:-1], *self._output_shape)
-        return query_shape
+        out = (*query_shape[:-1], *self._output_shape) if self._output_shape else query_shape
+        if self._symbolic_scores:  # a call on keras.Input asked for the scores as well
+            if len(query_shape) != 3:
+                raise ValueError(f"{_NAME}: `return_attention_scores` in a call on keras.Input "
+                                 f"tensors needs 3-D inputs. Received: query_shape="
+                                 f"{query_shape}")
+            return (out, (query_shape[0], self._num_heads, query_shape[1], value_shape[1]))
+        return out
+
+    _symbolic_scores = False  # set while a symbolic call that returns the scores is shaped
 
     def check_input(self, inputs):
         query, value, key = inputs[:3]
@@ -262,7 +269,11 @@ class MultiHeadAttention(Layer):
                 raise TypeError(f"{_NAME} '{self.name}': called on keras.Input tensors, every "
                                 f"tensor argument must be one too; received {type(t).__name__}")
         replayed = {k: v for k, v in options.items() if k in _REPLAYED_OPTIONS and v}
-        return super().__call__(inputs, training=training, **replayed)
+        self._symbolic_scores = bool(replayed.get("return_attention_scores"))
+        try:
+            return super().__call__(inputs, training=training, **replayed)
+        finally:
+            self._symbolic_scores = False
 
     def call(self, inputs, training=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, use_causal_mask=False):

@@ -132,9 +132,13 @@ class RNN(Layer):
         output = (batch, length, units) if self.return_sequences else (batch, units)
         if not self.return_state:
             return output
-        # nested as call returns them: one list per cell of a stack
-        sizes = ([flat_sizes(c.state_size) for c in self.cell.cells]
-                 if isinstance(self.cell, StackedRNNCells) else flat_sizes(self.state_size))
+        # nested as call returns them: per cell of a stack, one shape (a cell of one state,
+        # Keras's int state_size) or a list of them
+        if isinstance(self.cell, StackedRNNCells):
+            return [output, *[(batch, c.state_size) if isinstance(c.state_size, int)
+                              else [(batch, n) for n in flat_sizes(c.state_size)]
+                              for c in self.cell.cells]]
+        sizes = flat_sizes(self.state_size)
         return [output, *pack(sizes, [(batch, n) for n in flatten(sizes)])]
 
     def compute_mask(self, inputs, mask=None):
@@ -241,7 +245,12 @@ class RNN(Layer):
         if self.stateful:  # carried as values: the next batch's graph starts here
             self.states = pack(states, [Tensor._from_op(s.data, None) for s in flatten(states)])
         output = sequence if self.return_sequences else last
-        return [output, *states] if self.return_state else output
+        if not self.return_state:
+            return output
+        if isinstance(self.cell, StackedRNNCells):  # a cell of one state returns the tensor
+            states = [s[0] if isinstance(c.state_size, int) and isinstance(s, (list, tuple))
+                      and len(s) == 1 else s for c, s in zip(self.cell.cells, states)]
+        return [output, *states]
 
     def _sequence_mask(self, mask, inputs):
         if isinstance(mask, (list, tuple)):

@@ -35,6 +35,13 @@ class CellLayer(RNN):
 
     cell_class = None
 
+    def __init_subclass__(cls, **kwargs):
+        # Each of the cell's arguments reads through the layer (``lstm.units``), as Keras.
+        super().__init_subclass__(**kwargs)
+        for name in getattr(cls.cell_class, "ARGUMENTS", ()):
+            if name not in cls.__dict__:
+                setattr(cls, name, from_cell(name))
+
     def __init__(self, cell_arguments, use_cudnn="auto", **kwargs):
         owner = type(self).__name__
         check_arguments(owner, **cell_arguments)  # errors name the layer, not its cell

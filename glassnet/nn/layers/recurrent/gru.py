@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np  # noqa: F401 - the doctest uses it
 
 from glassnet.nn import activations as activations_module
-from glassnet.nn.layers.recurrent.cell_layer import CellLayer, from_cell, fused_ops
+from glassnet.nn.layers.recurrent.cell_layer import CellLayer, fused_ops
 from glassnet.nn.layers.recurrent.cells import GRUCell
 
 
@@ -52,23 +52,6 @@ class GRU(CellLayer):
                          return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
 
-    units = from_cell("units")
-    activation = from_cell("activation")
-    recurrent_activation = from_cell("recurrent_activation")
-    use_bias = from_cell("use_bias")
-    kernel_initializer = from_cell("kernel_initializer")
-    recurrent_initializer = from_cell("recurrent_initializer")
-    bias_initializer = from_cell("bias_initializer")
-    kernel_regularizer = from_cell("kernel_regularizer")
-    recurrent_regularizer = from_cell("recurrent_regularizer")
-    bias_regularizer = from_cell("bias_regularizer")
-    kernel_constraint = from_cell("kernel_constraint")
-    recurrent_constraint = from_cell("recurrent_constraint")
-    bias_constraint = from_cell("bias_constraint")
-    dropout = from_cell("dropout")
-    recurrent_dropout = from_cell("recurrent_dropout")
-    reset_after = from_cell("reset_after")
-    seed = from_cell("seed")
 
     def _fusable(self):
         return (fused_ops is not None and self.cell.activation is activations_module.tanh

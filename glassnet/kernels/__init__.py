@@ -16,6 +16,8 @@ file               the trick                                               repla
 ``memory``         glibc keeps freed memory, only while a block runs       (nothing: speed)
 ``recurrent``      one tanh per step for every gate, (units, batch) step   ``ops.LSTM``, ``GRU``,
                    buffers, the large products beside the loop            ``SimpleRNN``
+``attention``      blocks of the batch x heads axis in cache through       ``ops.ScaledDot``
+                   every pass, threaded; dropout draws read in parallel   ``ProductAttention``
 =================  ======================================================  =====================
 
 Interface:
@@ -47,8 +49,9 @@ import contextlib
 
 from glassnet import backend
 from glassnet.autograd.ops import arithmetic, convolution, pooling
+from glassnet.autograd.ops import attention as attention_ops
 from glassnet.autograd.ops import recurrent as recurrent_ops
-from glassnet.kernels import conv, grad_buffers, linear, memory, pool, recurrent, threads
+from glassnet.kernels import attention, conv, grad_buffers, linear, memory, pool, recurrent, threads
 from glassnet.kernels.conv_pool import conv2d_relu_max_pool
 from glassnet.kernels.threads import get_num_threads, set_num_threads, thread_pool
 
@@ -60,6 +63,7 @@ KERNELS = {
     recurrent_ops.LSTM: recurrent.LSTM,
     recurrent_ops.GRU: recurrent.GRU,
     recurrent_ops.SimpleRNN: recurrent.SimpleRNN,
+    attention_ops.ScaledDotProductAttention: attention.ScaledDotProductAttention,
 }
 
 

@@ -219,4 +219,5 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         else:
             inputs.append(mask)
     rate = float(dropout_p) if training else 0.0
-    return ScaledDotProductAttention(float(scale), additive, rate, backend.generator())(*inputs)
+    op = backend.kernel_for(ScaledDotProductAttention)
+    return op(float(scale), additive, rate, backend.generator())(*inputs)

@@ -24,6 +24,7 @@ import numpy as np
 
 from glassnet.autograd import ops
 from glassnet.autograd.ops.attention import ScaledDotProductAttention
+from glassnet.backend import kernel_for
 from glassnet.nn.layers.attention import masks as masks_module
 
 
@@ -88,7 +89,7 @@ def fused_attention(q, k, v, mask, scale, rate, rng):
     additive = None
     if mask is not None:
         additive = np.where(mask, 0, -np.inf).astype(q.data.dtype)
-    return ScaledDotProductAttention(scale, additive, rate, rng)(q, k, v)
+    return kernel_for(ScaledDotProductAttention)(scale, additive, rate, rng)(q, k, v)
 
 
 def attend(q, k, v, mask, scale, rate, rng):

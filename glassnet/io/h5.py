@@ -18,7 +18,7 @@ _NAME = re.compile(r"[0-9]{5,9}\Z")
 _FILTERS = {"gzip", "deflate", "shuffle", "fletcher32", "lzf", "scaleoffset"}
 
 
-def _h5py():
+def import_h5py():
     try:
         import h5py
     except ImportError:
@@ -28,14 +28,14 @@ def _h5py():
 
 
 def save_weights_h5(arrays, filepath):
-    h5py = _h5py()
+    h5py = import_h5py()
     with atomic_write(filepath) as f:
         with h5py.File(f, "w") as h5:
             for i, w in enumerate(arrays):
                 h5.create_dataset(f"{i:05d}", data=w)
 
 
-def _check_dataset(h5py, h5, name, expected, filepath):
+def check_dataset(h5py, h5, name, expected, filepath):
     label = f"{filepath}: dataset '{name}'"
     link = h5.get(name, getlink=True)
     if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
@@ -72,7 +72,7 @@ def _check_dataset(h5py, h5, name, expected, filepath):
 def load_arrays_h5(filepath, expected):
     """The weights of a ``.weights.h5`` file, each checked against ``expected`` (a list of
     (shape, dtype, name)) before it is read."""
-    h5py = _h5py()
+    h5py = import_h5py()
     with open_regular_file(filepath) as f:
         try:
             h5 = h5py.File(f, "r")
@@ -91,7 +91,7 @@ def load_arrays_h5(filepath, expected):
             if len(names) != len(expected):
                 raise ValueError(f"{filepath} holds {len(names)} weight arrays but the model "
                                  f"has {len(expected)}")
-            datasets = [_check_dataset(h5py, h5, n, e, filepath)
+            datasets = [check_dataset(h5py, h5, n, e, filepath)
                         for n, e in zip(names, expected)]
             total = sum(int(ds.size) * ds.dtype.itemsize for ds in datasets)
             if total > archive.MAX_TOTAL_BYTES:

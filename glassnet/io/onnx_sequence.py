@@ -411,6 +411,9 @@ def _multi_head_attention(b, layer, xs, shapes, masks, kwargs):
     q = _heads(b, layer.query_dense, query, [0, 2, 1, 3])  # (B, N, T, H)
     k = _heads(b, layer.key_dense, key, [0, 2, 3, 1])  # (B, N, H, S)
     v = _heads(b, layer.value_dense, value, [0, 2, 1, 3])  # (B, N, S, Hv)
+    if layer._kv_heads and layer._kv_heads != layer.num_heads:  # GroupQueryAttention
+        k = _repeat_heads(b, k, layer, [0, layer.num_heads, layer.key_dim, -1])
+        v = _repeat_heads(b, v, layer, [0, layer.num_heads, -1, layer.value_dim])
     scores = b.op("MatMul", [b.op("Mul", [q, _float(b, layer._scale)]), k])  # (B, N, T, S)
     parts = [None if masks[0] is None else _unsqueeze(b, _unsqueeze(b, masks[0], 1), 3),
              None if masks[1] is None else _unsqueeze(b, _unsqueeze(b, masks[1], 1), 2),
@@ -439,6 +442,14 @@ def _multi_head_attention(b, layer, xs, shapes, masks, kwargs):
     if len(dense.output_dims) > 1:
         out = b.op("Reshape", [out, _ints(b, [0, 0, *dense.output_dims], "shape")])
     return out
+
+
+def _repeat_heads(b, x, layer, shape):
+    """(B, G, ., .) -> (B, N, ., .), each key/value head repeated for its group of query
+    heads (0, 0, 1, 1, ...): Unsqueeze, Expand along the new axis, Reshape."""
+    groups = layer.num_heads // layer._kv_heads
+    x = b.op("Expand", [_unsqueeze(b, x, 2), _ints(b, [1, 1, groups, 1, 1], "repeats")])
+    return b.op("Reshape", [x, _ints(b, shape, "shape")])
 
 
 def _attention(b, layer, xs, shapes, masks, kwargs):

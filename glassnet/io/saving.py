@@ -37,9 +37,9 @@ from glassnet.io.model_config import (
     _jsonable,
     layer_from_config,
     layer_to_config,
-    model_from_config,
     model_to_config,
 )
+from glassnet.io.serialization import all_custom_objects
 from glassnet.io.state import (
     check_optimizer_headers,
     restore_shuffle_state,
@@ -125,24 +125,52 @@ def _path(filepath, caller):
     return os.fsdecode(path)
 
 
-def save_weights(model, filepath):
-    """The weights, in ``model.weights`` order, to a ``.weights.npz`` file (atomically)."""
+def _h5_suffix(filepath):
+    return filepath.endswith((".h5", ".hdf5")) and not filepath.endswith(".weights.h5")
+
+
+def _refuse_overwrite(filepath, overwrite):
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False; not written")
+
+
+def save_weights(model, filepath, overwrite=True):
+    """The weights, in ``model.weights`` order, to a ``.weights.npz`` file (atomically);
+    ``.weights.h5`` for glassnet's HDF5 file, another ``.h5`` / ``.hdf5`` for Keras 2's
+    weights-only layout (which tf.keras 2 reads)."""
     filepath = _path(filepath, "save_weights")
+    _refuse_overwrite(filepath, overwrite)
+    if _h5_suffix(filepath):
+        from glassnet.io.legacy_h5_write import save_weights_legacy_h5
+
+        return save_weights_legacy_h5(model, filepath)
     if filepath.endswith(".weights.h5"):
         from glassnet.io.h5 import save_weights_h5
 
         return save_weights_h5(model.get_weights(), filepath)
     if not filepath.endswith(".weights.npz"):
-        raise ValueError(f"save_weights: the filename must end in .weights.npz (or "
-                         f".weights.h5). Received: {filepath}")
+        raise ValueError(f"save_weights: the filename must end in .weights.npz, .weights.h5 "
+                         f"or (Keras 2's layout) .h5. Received: {filepath}")
     with atomic_write(filepath) as f:
         f.write(_weights_bytes(model.get_weights()))
 
 
-def load_weights(model, filepath):
+def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     """Read weights saved by ``save_weights`` into ``model``: shapes and dtypes must be the
-    model's; a NaN or infinity is warned about, naming the weight."""
+    model's; a NaN or infinity is warned about, naming the weight.
+
+    An HDF5 file in Keras 2's layout (whole model or weights only, as tf.keras 2 and Keras's
+    published application weights are) is matched layer by layer: in order among the layers
+    that have weights, or by layer name with ``by_name=True``; ``skip_mismatch=True`` skips
+    (with a warning) a layer whose weights' shapes differ instead of raising."""
     filepath = _path(filepath, "load_weights")
+    if filepath.endswith((".h5", ".hdf5")):
+        from glassnet.io import legacy_h5_read
+
+        with legacy_h5_read.open_h5(filepath) as h5:
+            legacy = legacy_h5_read.is_legacy_layout(h5)
+        if legacy:
+            return legacy_h5_read.load_weights_h5(model, filepath, skip_mismatch, by_name)
     if filepath.endswith(".weights.h5"):
         from glassnet.io.h5 import load_arrays_h5
 
@@ -160,14 +188,47 @@ def load_weights(model, filepath):
             reader.close()
 
 
+def model_from_config(config, custom_objects=None):
+    """A model (untrained) from its config: glassnet's (``model_to_config``) or as Keras 2 or
+    Keras 3 write it; classes registered with ``register_keras_serializable`` are found
+    without ``custom_objects``."""
+    from glassnet.io.keras_config import keras_layer_from_config
+
+    return keras_layer_from_config(config, all_custom_objects(custom_objects))
+
+
+def _model_from_config(config, custom_objects):
+    from glassnet.io.model_config import model_from_config as build
+
+    return build(config, custom_objects)
+
+
 # -- whole models --------------------------------------------------------------------------
 
-def save_model(model, filepath):
+def save_model(model, filepath, overwrite=True, **kwargs):
     """The whole model (architecture, weights, compile settings, optimizer state, the
-    shuffling generator) to a ``.keras`` zip, atomically."""
+    shuffling generator) to a ``.keras`` zip, atomically; to ``.h5`` / ``.hdf5`` in Keras 2's
+    legacy HDF5 layout (architecture, weights, compile settings)."""
     filepath = _path(filepath, "save")
+    kwargs.pop("include_optimizer", None)
+    save_format = kwargs.pop("save_format", None)
+    if save_format and not filepath.endswith((".keras", ".h5", ".hdf5")):
+        raise ValueError(f"The `save_format` argument is deprecated in Keras 3. Please "
+                         f"remove this argument and pass a file path with either `.keras` or "
+                         f"`.h5` extension.Received: save_format={save_format}")
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    _refuse_overwrite(filepath, overwrite)
+    if filepath.endswith((".h5", ".hdf5")):
+        from glassnet.io.legacy_h5_write import save_model_h5
+
+        return save_model_h5(model, filepath)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"save: the filename must end in .keras. Received: {filepath}")
+        raise ValueError(f"Invalid filepath extension for saving. Please add either a "
+                         f"`.keras` extension for the native Keras format (recommended) or a "
+                         f"`.h5` extension. Use `model.export(filepath)` if you want to export "
+                         f"a SavedModel for use with TFLite/TFServing/etc. Received: "
+                         f"filepath={filepath}.")
     from glassnet import __version__
 
     config = model_to_config(model)
@@ -189,7 +250,7 @@ def save_model(model, filepath):
                     {k.replace("/", "__"): v for k, v in state.items()}))
 
 
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
     """A model saved by ``save_model``; only registered classes (and ``custom_objects``)
     are built, nothing in the file is executed, and files that could not have been written
     by ``save_model`` (unexpected or duplicate members, sizes that disagree, encryption,
@@ -199,6 +260,11 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
     with the random generator's state restored afterwards.
     """
     filepath = _path(filepath, "load_model")
+    custom_objects = all_custom_objects(custom_objects)
+    if filepath.endswith((".h5", ".hdf5")):
+        from glassnet.io.legacy_h5_read import load_model_h5
+
+        return load_model_h5(filepath, custom_objects, compile)
     with open_regular_file(filepath) as f:
         archive = open_zip(f, filepath, "the file")
         with archive:
@@ -282,7 +348,7 @@ def _build(config, custom_objects, budget, n_weights, filepath):
     rng_state = backend.generator().bit_generator.state
     try:
         with weight_budget(budget):
-            model = model_from_config(config, custom_objects)  # registered classes only
+            model = _model_from_config(config, custom_objects)  # registered classes only
             if not model.built or len(model.weights) != n_weights:
                 shape = getattr(model, "_build_input_shape", None)
                 if shape is not None:

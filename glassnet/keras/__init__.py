@@ -18,6 +18,7 @@ from glassnet.keras import (
     preprocessing,
     random,
     regularizers,
+    saving,
     utils,
 )
 from glassnet.nn.layers import Input
@@ -25,4 +26,4 @@ from glassnet.train import Model, Sequential
 
 __all__ = ["Input", "Model", "Sequential", "Variable", "activations", "backend", "callbacks",
            "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
-           "optimizers", "preprocessing", "random", "regularizers", "utils"]
+           "optimizers", "preprocessing", "random", "regularizers", "saving", "utils"]

@@ -177,13 +177,15 @@ class Model(Trainer, Layer):
 
     # -- saving ---------------------------------------------------------------------------
 
-    def save(self, filepath):
-        """Save architecture, weights, compile settings and optimizer state (``.keras``)."""
-        io().save_model(self, filepath)
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save architecture, weights, compile settings and optimizer state (``.keras``), or
+        in Keras 2's HDF5 layout (``.h5`` / ``.hdf5``)."""
+        io().save_model(self, filepath, overwrite=overwrite, **kwargs)
 
-    def save_weights(self, filepath):
-        """Save the weights to ``.weights.npz`` (or ``.weights.h5`` with h5py)."""
-        io().save_weights(self, filepath)
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to ``.weights.npz`` (or ``.weights.h5`` with h5py; another ``.h5``
+        in Keras 2's weights-only layout)."""
+        io().save_weights(self, filepath, overwrite=overwrite)
 
     def export(self, filepath, format="onnx", **kwargs):  # noqa: A002 - Keras's name
         """Export for another runtime; ``format="onnx"`` (the ``[onnx]`` extra)."""
@@ -191,11 +193,32 @@ class Model(Trainer, Layer):
             raise ValueError(f"export: only format='onnx' is supported. Received: {format!r}")
         return io().export_onnx(self, filepath, **kwargs)
 
-    def load_weights(self, filepath):
-        io().load_weights(self, filepath)
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
+        """Read weights saved by ``save_weights`` (or a Keras 2 ``.h5`` file: layers matched
+        in order, or by name with ``by_name=True``)."""
+        io().load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string (``keras.models.model_from_json`` reads it);
+        ``kwargs`` go to ``json.dumps`` (``indent=2``)."""
+        import json
+
+        return json.dumps(io().serialize_keras_object(self), **kwargs)
 
     def get_config(self):
+        if self._graph is not None:  # a functional model's config is its graph, as Keras's
+            return io().model_to_config(self)["config"]
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``: a functional model's graph (glassnet's, or Keras's
+        with ``inbound_nodes``), else ``cls(**config)``."""
+        if isinstance(config, dict) and isinstance(config.get("layers"), list) and \
+                ("input_layers" in config or "inputs" in config):
+            return io().model_from_config({"class_name": "Functional", "config": config},
+                                          custom_objects)
+        return cls(**config)
 
 
 def _count(layer):

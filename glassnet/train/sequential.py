@@ -7,6 +7,7 @@ from glassnet.nn.layers.core import InputLayer
 from glassnet.nn.symbolic import SymbolicTensor
 from glassnet.train.graph import LayerGraph
 from glassnet.train.model import Model
+from glassnet.train.upward import io
 
 
 class Sequential(Model):
@@ -125,6 +126,17 @@ class Sequential(Model):
             return [(layer, "?") for layer in self._layers]
         shapes = {id(t.layer): t.shape for t in self._graph.nodes}
         return [(layer, shapes.get(id(layer), "?")) for layer in self._layers]
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A Sequential from ``get_config()`` (or Keras's config of one); layers made only
+        from built-in, registered or ``custom_objects`` classes."""
+        model = io().model_from_config({"class_name": "Sequential", "config": config},
+                                       custom_objects)
+        if cls is not Sequential and type(model) is Sequential:
+            model = cls(model.layers if not model._input_given
+                        else [model._input_layer, *model.layers], name=model.name)
+        return model
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable,

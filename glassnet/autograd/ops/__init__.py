@@ -20,6 +20,7 @@ from glassnet.autograd.ops.activation import (
 from glassnet.autograd.ops.arithmetic import add, div, linear, matmul, mul, neg, pow, sub
 from glassnet.autograd.ops.attention import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.convolution import conv2d, conv2d_transpose
+from glassnet.autograd.ops.convolution3d import conv3d, conv3d_transpose
 from glassnet.autograd.ops.decompositions import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.dropout import dropout
 from glassnet.autograd.ops.elementwise import (
@@ -101,6 +102,7 @@ from glassnet.autograd.ops.nn_functions import *  # noqa: F403 - named by the mo
 from glassnet.autograd.ops.normalization import standardize
 from glassnet.autograd.ops.numpy_extras import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.pooling import avg_pool2d, max_pool2d
+from glassnet.autograd.ops.pooling3d import avg_pool3d, max_pool3d
 from glassnet.autograd.ops.recurrent import *  # noqa: F403 - named by the module's __all__
 from glassnet.autograd.ops.reduction import (
     argmax,
@@ -150,6 +152,7 @@ from glassnet.autograd.ops.trigonometric import (
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "avg_pool2d", "conv2d", "conv2d_transpose", "max_pool2d",
+    "avg_pool3d", "conv3d", "conv3d_transpose", "max_pool3d",
     "binary_crossentropy", "broadcast_to", "cast",
     "categorical_crossentropy", "clip", "concat", "concatenate", "cos", "div", "dropout", "elu",
     "equal", "exp", "expand", "expand_dims", "flatten", "gelu", "getitem", "greater",

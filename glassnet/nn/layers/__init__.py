@@ -1,8 +1,24 @@
 """Layers with Keras semantics."""
 
+from glassnet.nn.input_spec import InputSpec
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.activation import ELU, LeakyReLU, ReLU, Softmax
-from glassnet.nn.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from glassnet.nn.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
+from glassnet.nn.layers.attention import (
+    AdditiveAttention,
+    Attention,
+    GroupedQueryAttention,
+    GroupQueryAttention,
+    MultiHeadAttention,
+)
+from glassnet.nn.layers.category_encoding import CategoryEncoding
 from glassnet.nn.layers.conv1d_transpose import Conv1DTranspose
 from glassnet.nn.layers.convolutional import (
     Conv1D,
@@ -11,6 +27,8 @@ from glassnet.nn.layers.convolutional import (
     DepthwiseConv2D,
     SeparableConv2D,
 )
+from glassnet.nn.layers.convolutional1d_variants import DepthwiseConv1D, SeparableConv1D
+from glassnet.nn.layers.convolutional3d import Conv3D, Conv3DTranspose
 from glassnet.nn.layers.core import (
     Activation,
     Dense,
@@ -22,18 +40,27 @@ from glassnet.nn.layers.core import (
     Permute,
     Reshape,
 )
-from glassnet.nn.layers.embedding import Embedding, Masking
+from glassnet.nn.layers.discretization import Discretization
+from glassnet.nn.layers.einsum_dense import EinsumDense
+from glassnet.nn.layers.embedding import Embedding, Masking, ReversibleEmbedding
+from glassnet.nn.layers.feature_preprocessing import Normalization
+from glassnet.nn.layers.hashing import HashedCrossing, Hashing
 from glassnet.nn.layers.merge import Add, Concatenate, add, concatenate
 from glassnet.nn.layers.normalization import BatchNormalization, LayerNormalization
+from glassnet.nn.layers.pipeline import Pipeline
 from glassnet.nn.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
 )
 from glassnet.nn.layers.preprocessing import (
     CenterCrop,
@@ -52,8 +79,10 @@ from glassnet.nn.layers.recurrent import (
     LSTM,
     RNN,
     Bidirectional,
+    ConvLSTM1D,
     ConvLSTM2D,
     ConvLSTM2DCell,
+    ConvLSTM3D,
     GRUCell,
     LSTMCell,
     RepeatVector,
@@ -62,8 +91,22 @@ from glassnet.nn.layers.recurrent import (
     StackedRNNCells,
     TimeDistributed,
 )
-from glassnet.nn.layers.reshaping import Cropping2D, SpatialDropout2D, UpSampling2D, ZeroPadding2D
+from glassnet.nn.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from glassnet.nn.layers.text import IntegerLookup, StringLookup, TextVectorization
+from glassnet.nn.layers.wrappers import SpectralNormalization, Wrapper
 
 __all__ = [
     "ELU", "Activation", "Add", "AveragePooling1D", "AveragePooling2D", "BatchNormalization",
@@ -76,9 +119,21 @@ __all__ = [
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
     "Embedding", "Masking", "Convolution2D", "MaxPool2D", "AvgPool2D", "MaxPool1D",
     "AvgPool1D", "add", "concatenate", "IntegerLookup", "StringLookup", "TextVectorization",
-    "GRU", "LSTM", "RNN", "Bidirectional", "ConvLSTM2D", "ConvLSTM2DCell", "GRUCell",
-    "LSTMCell", "RepeatVector", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
-    "TimeDistributed", "AdditiveAttention", "Attention", "MultiHeadAttention",
+    "GRU", "LSTM", "RNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+    "ConvLSTM2DCell", "GRUCell", "LSTMCell", "RepeatVector", "SimpleRNN", "SimpleRNNCell",
+    "StackedRNNCells", "TimeDistributed", "AdditiveAttention", "Attention", "MultiHeadAttention",
+    "GroupQueryAttention", "GroupedQueryAttention", "InputSpec", "Pipeline",
+    "ReversibleEmbedding", "SpectralNormalization", "Wrapper",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "DepthwiseConv1D",
+    "SeparableConv1D", "Conv3D", "Conv3DTranspose", "AveragePooling3D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling3D", "MaxPooling3D", "Cropping1D", "Cropping3D", "SpatialDropout1D",
+    "SpatialDropout3D", "UpSampling1D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding3D",
+    "Convolution1D", "Convolution3D", "Convolution2DTranspose", "Convolution3DTranspose",
+    "SeparableConvolution1D", "SeparableConvolution2D", "MaxPool3D", "AvgPool3D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
+    "GlobalMaxPool2D", "GlobalMaxPool3D", "CategoryEncoding", "Discretization", "EinsumDense",
+    "HashedCrossing", "Hashing", "Normalization",
     "Conv1DTranspose", "Convolution1DTranspose",
 ]
 # Keras's short aliases
@@ -86,3 +141,11 @@ Convolution2D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = (Conv2D, MaxPooling2
                                                              AveragePooling2D, MaxPooling1D,
                                                              AveragePooling1D)
 Convolution1DTranspose = Conv1DTranspose
+Convolution1D, Convolution3D = Conv1D, Conv3D
+Convolution2DTranspose, Convolution3DTranspose = Conv2DTranspose, Conv3DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)

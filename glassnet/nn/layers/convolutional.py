@@ -347,10 +347,12 @@ class SeparableConv2D(_Conv):
 
     def build(self, input_shape):
         super().build(input_shape)  # checks, the depthwise kernel and the bias
-        self.pointwise_kernel = self.add_weight(
+        bias = self.__dict__.pop("bias")  # re-set after: Keras's order is depthwise,
+        self.pointwise_kernel = self.add_weight(  # pointwise, bias
             "pointwise_kernel", (1, 1, self.input_channels * self.depth_multiplier,
                                  self.filters),
             self.pointwise_initializer, self.pointwise_regularizer)
+        self.bias = bias
 
     def kernel_shape(self, channels):
         return (*self.kernel_size, channels, self.depth_multiplier)

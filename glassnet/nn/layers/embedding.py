@@ -153,3 +153,86 @@ class Masking(Layer):
 
 def _values(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+class ReversibleEmbedding(Embedding):
+    """An ``Embedding`` that can also run backwards, from vectors to logits over the
+    vocabulary (Keras 3's, for language models with tied input and output embeddings):
+
+        forward:  y = E[ids]                    (..., output_dim)
+        reverse:  logits = h @ E^T              (..., input_dim), or h @ R with
+                  ``tie_weights=False`` (R: its own (output_dim, input_dim) weight)
+        with ``logit_soft_cap`` c:  logits = c * tanh(logits / c)
+
+    Args: as ``Embedding``, plus ``tie_weights`` (default True), ``reverse_dtype`` (the
+    dtype of the reverse product) and ``logit_soft_cap``. Call ``layer(h, reverse=True)``.
+
+    >>> layer = ReversibleEmbedding(10, 4)
+    >>> h = layer(np.array([[1, 2]]))
+    >>> h.shape, layer(h, reverse=True).shape
+    ((1, 2, 4), (1, 2, 10))
+    """
+
+    def __init__(self, input_dim, output_dim, tie_weights=True,
+                 embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
+                 logit_soft_cap=None, **kwargs):
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer,
+                         embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                         **kwargs)
+        owner = "ReversibleEmbedding"
+        self.tie_weights = check.boolean(tie_weights, "tie_weights", owner)
+        self.reverse_dtype = None if reverse_dtype is None else np.dtype(reverse_dtype).name
+        self.logit_soft_cap = None if logit_soft_cap is None else check.number(
+            logit_soft_cap, "logit_soft_cap", owner, low=0, low_open=True)
+
+    def build(self, input_shape=None):
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight(
+                "reverse_embeddings", (self.output_dim, self.input_dim),
+                self.embeddings_initializer)
+
+    def check_input(self, inputs):
+        if not getattr(self._activity, "reverse", False):
+            super().check_input(inputs)
+
+    def __call__(self, inputs, *args, reverse=False, **kwargs):
+        # the direction is read by check_input, compute_mask and (on keras.Input tensors)
+        # compute_output_shape, within this thread's call
+        self._activity.reverse = check.boolean(reverse, "reverse", "ReversibleEmbedding")
+        try:
+            return super().__call__(inputs, *args, reverse=reverse, **kwargs)
+        finally:
+            self._activity.reverse = False
+
+    def call(self, inputs, reverse=False):
+        if not reverse:
+            return super().call(inputs)
+        if inputs.shape[-1] != self.output_dim:
+            raise ValueError(f"ReversibleEmbedding '{self.name}': reverse=True expects vectors "
+                             f"of size output_dim={self.output_dim}; received input of shape "
+                             f"{tuple(inputs.shape)}")
+        kernel = ops.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
+        if self.reverse_dtype is not None:
+            inputs, kernel = ops.cast(inputs, self.reverse_dtype), ops.cast(kernel,
+                                                                            self.reverse_dtype)
+        logits = ops.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            logits = ops.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap
+        return logits
+
+    def compute_mask(self, inputs, mask=None):
+        if getattr(self._activity, "reverse", False):
+            return None
+        return super().compute_mask(inputs, mask)
+
+    def compute_output_shape(self, input_shape, reverse=False):
+        if reverse or getattr(self._activity, "reverse", False):
+            return (*tuple(input_shape)[:-1], self.input_dim)
+        return super().compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "tie_weights": self.tie_weights,
+                "reverse_dtype": self.reverse_dtype, "logit_soft_cap": self.logit_soft_cap}

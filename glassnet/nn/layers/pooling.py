@@ -1,13 +1,15 @@
-"""Pooling layers: max and average over windows (1-D and 2-D), and over all positions."""
+"""Pooling layers: max and average over windows (1-D, 2-D and 3-D), and over all positions."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from glassnet.autograd import ops
+from glassnet.autograd.ops.pooling3d import avg_pool3d, max_pool3d
 from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.convolutional import _data_format, _out_len, _tuple
+from glassnet.nn.layers.convolutional3d import expect_ndim
 from glassnet.nn.masking import as_bool_array
 
 
@@ -85,6 +87,36 @@ class AveragePooling1D(_Pooling2D):
     op = staticmethod(ops.avg_pool2d)
 
 
+class MaxPooling3D(_Pooling2D):
+    """The largest value of each (pd, ph, pw) window of a volume (batch, depth, height,
+    width, channels); default 2x2x2, stride = pool size; "same" padding never wins.
+
+    >>> MaxPooling3D()(np.zeros((2, 4, 6, 5, 3))).shape
+    (2, 2, 3, 2, 3)
+    """
+
+    rank = 3
+    op = staticmethod(max_pool3d)
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def check_input(self, inputs):
+        expect_ndim(self, inputs.shape, 5)
+
+
+class AveragePooling3D(MaxPooling3D):
+    """The mean of each (pd, ph, pw) window of a volume; with "same" padding, the mean of
+    the window's real (unpadded) values, as Keras.
+
+    >>> AveragePooling3D(3, strides=2, padding="same")(np.zeros((2, 3, 4, 5, 6))).shape
+    (2, 2, 2, 3, 6)
+    """
+
+    op = staticmethod(avg_pool3d)
+
+
 class _GlobalPooling(Layer):
     rank = 2
     reduce = None
@@ -154,4 +186,21 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
 class GlobalMaxPooling1D(_GlobalPooling):
     rank = 1
+    reduce = staticmethod(ops.max)
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    """The mean over all positions of a volume: (batch, d, h, w, c) -> (batch, c), or
+    (batch, 1, 1, 1, c) with ``keepdims=True``."""
+
+    rank = 3
+    reduce = staticmethod(ops.mean)
+
+    def check_input(self, inputs):
+        expect_ndim(self, inputs.shape, 5)
+
+
+class GlobalMaxPooling3D(GlobalAveragePooling3D):
+    """The maximum over all positions of a volume: (batch, d, h, w, c) -> (batch, c)."""
+
     reduce = staticmethod(ops.max)

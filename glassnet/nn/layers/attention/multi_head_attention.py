@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from glassnet import backend
+from glassnet.autograd import ops
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import masking
 from glassnet.nn import regularizers as regularizers_module
@@ -164,12 +165,13 @@ class MultiHeadAttention(Layer):
         self._input_rank = rank
         self._feature_sizes = (query_shape[-1], value_shape[-1], key_shape[-1])
         heads = self._num_heads
+        kv_heads = self._kv_heads or heads  # fewer with grouped-query attention
         self._query_dense = self._projection((heads, self._key_dim), "query", query_shape)
-        self._key_dense = self._projection((heads, self._key_dim), "key", key_shape)
+        self._key_dense = self._projection((kv_heads, self._key_dim), "key", key_shape)
         if self._use_gate:
             self._gate_dense = self._projection((heads, self._value_dim), "gate", query_shape,
                                                 activation="sigmoid")
-        self._value_dense = self._projection((heads, self._value_dim), "value", value_shape)
+        self._value_dense = self._projection((kv_heads, self._value_dim), "value", value_shape)
         out_dims = self._output_shape or (query_shape[-1],)
         self._output_dense = self._projection(
             out_dims, "attention_output", (*query_shape[:-1], heads, self._value_dim),
@@ -202,6 +204,7 @@ class MultiHeadAttention(Layer):
             return (out, (query_shape[0], self._num_heads, query_shape[1], value_shape[1]))
         return out
 
+    _kv_heads = None  # key/value heads, when fewer than the query's (GroupQueryAttention)
     _symbolic_scores = False  # set while a symbolic call that returns the scores is shaped
 
     def check_input(self, inputs):
@@ -285,6 +288,11 @@ class MultiHeadAttention(Layer):
         v = self._value_dense(value)
         gate = self._gate_dense(query) if self._use_gate else None
         q_heads, k_heads, v_heads = (self._layout.to_heads(t) for t in (q, k, v))
+        if self._kv_heads and self._kv_heads != self._num_heads:
+            # grouped-query attention: each key/value head serves a group of query heads
+            # (heads 0, 0, 1, 1, ... as Keras's ops.repeat; the gradient sums over the group)
+            groups = self._num_heads // self._kv_heads
+            k_heads, v_heads = (ops.repeat(t, groups, axis=-3) for t in (k_heads, v_heads))
         rate = self._dropout if training else 0.0
         rng = self._generator or backend.generator()
         if return_attention_scores:

@@ -11,9 +11,10 @@ from glassnet.nn.layers.recurrent._common import (
     incompatible_input,
     serialize_layer,
 )
+from glassnet.nn.layers.wrappers import Wrapper
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to every timestep of (batch, time, ...) inputs, with the same weights.
 
     .. math:: y[:, t] = \\mathrm{layer}(x[:, t]) \\quad \\text{for every } t
@@ -35,8 +36,7 @@ class TimeDistributed(Layer):
             raise ValueError(f"TimeDistributed: please initialize `TimeDistributed` layer with "
                              f"a `Layer` instance. Received: layer={layer!r}")
         kwargs.setdefault("dtype", layer.dtype.name)
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _step_shape(self, input_shape):

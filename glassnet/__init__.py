@@ -32,6 +32,10 @@ from glassnet.kernels.threads import get_num_threads, set_num_threads  # noqa: E
 from glassnet.tf import *  # noqa: E402, F403
 from glassnet.tf import __all__ as _tf_all  # noqa: E402
 
+# On keras.Input tensors a function is a layer of the functional model, as in tf.keras 2
+# (``model.add_loss(tf.reduce_mean(z))``); on values, the function as it is.
+nn.symbolic_ops.wrap_namespace(globals(), [*_autograd_all, *_tf_all])
+
 # tf.print, tf.range and tf.bool: attributes only, left out of __all__ so that a star import
 # does not replace Python's print, range and bool
 from glassnet.tf.core import print  # noqa: E402, F401

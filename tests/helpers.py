@@ -202,9 +202,10 @@ def check_layer(make, input_shape, *, expected_output_shape=None, expected_param
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
     x_in = x32 if multi else x32[0]
-    clone(x_in)
+    clone(x_in, training=False)  # inference: random layers draw nothing
     clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(clone(x_in).numpy(), layer(x_in).numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(clone(x_in, training=False).numpy(),
+                               layer(x_in, training=False).numpy(), rtol=1e-6, atol=1e-7)
 
     rng = np.random.default_rng(seed + 1)
     upstream = rng.standard_normal(y.shape)

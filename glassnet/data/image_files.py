@@ -51,16 +51,29 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
     return img
 
 
-def img_to_array(img, dtype="float32"):
-    """An (H, W, C) array of the image's pixel values (0-255)."""
-    array = np.asarray(img, dtype=dtype)
-    return array[..., None] if array.ndim == 2 else array
+def _data_format(data_format, caller):
+    if data_format not in (None, "channels_last", "channels_first"):
+        raise ValueError(f"{caller}: Unknown data_format: {data_format!r}; expected "
+                         f"'channels_last' or 'channels_first'")
+    return data_format or "channels_last"
 
 
-def array_to_img(x, scale=True):
-    """A PIL image from an (H, W, C) array; ``scale`` maps its range onto 0-255."""
+def img_to_array(img, data_format=None, dtype=None):
+    """An (H, W, C) array of the image's pixel values (0-255); (C, H, W) with
+    ``data_format="channels_first"``. ``dtype`` defaults to float32."""
+    channels_first = _data_format(data_format, "img_to_array") == "channels_first"
+    array = np.asarray(img, dtype=dtype or "float32")
+    array = array[..., None] if array.ndim == 2 else array
+    return np.moveaxis(array, -1, 0) if channels_first else array
+
+
+def array_to_img(x, data_format=None, scale=True, dtype=None):
+    """A PIL image from an (H, W, C) array ((C, H, W) with ``data_format=
+    "channels_first"``); ``scale`` maps its range onto 0-255."""
     Image = _pil()
     x = np.asarray(x, dtype=np.float64)
+    if _data_format(data_format, "array_to_img") == "channels_first" and x.ndim == 3:
+        x = np.moveaxis(x, 0, -1)
     if x.ndim != 3 or x.shape[-1] not in (1, 3, 4):
         raise ValueError(f"array_to_img: expected (height, width, 1, 3 or 4 channels); "
                          f"received shape {x.shape}")
@@ -73,6 +86,8 @@ def array_to_img(x, scale=True):
     return Image.fromarray(x[..., 0] if mode == "L" else x, mode)
 
 
-def save_img(path, x, file_format=None, scale=True):
-    """Write an (H, W, C) array as an image file (format from the extension)."""
-    array_to_img(x, scale=scale).save(os.fspath(path), format=file_format)
+def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
+    """Write an (H, W, C) array as an image file (format from the extension); ``kwargs`` go
+    to Pillow's ``save`` (e.g. ``quality``)."""
+    array_to_img(x, data_format=data_format, scale=scale).save(os.fspath(path),
+                                                               format=file_format, **kwargs)

@@ -21,13 +21,13 @@ def _numeric_array(x, arg, owner):
     return a
 
 
-def to_categorical(y, num_classes=None, dtype="float32"):
+def to_categorical(x, num_classes=None, dtype="float32"):
     """One-hot encode integer class labels: shape (..., ) -> (..., num_classes).
 
     >>> to_categorical([0, 2], 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    y = _numeric_array(y, "y", "to_categorical")
+    y = _numeric_array(x, "x", "to_categorical")
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]
     if y.size and not np.array_equal(y, np.round(y)):

@@ -61,6 +61,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     shared in the clone."""
     from glassnet.nn.layers import Input
     from glassnet.nn.layers.core import InputLayer
+    from glassnet.nn.symbolic import SymbolicTensor
     from glassnet.train import Model, Sequential
 
     if kwargs:
@@ -103,11 +104,16 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     for t in graph.nodes:
         if id(t.layer) not in layers:
             layers[id(t.layer)] = clone(t.layer)
-        args = t.inputs
-        mapped = [tensors[id(a)] for a in args] if isinstance(args, (list, tuple)) \
-            else tensors[id(args)]
-        tensors[id(t)] = layers[id(t.layer)](mapped, training=t.training,
-                                             **(t.call_kwargs or {}))
+        def mapped(value):  # the new model's tensor for each old one, in any nesting
+            if isinstance(value, SymbolicTensor):
+                return tensors[id(value)]
+            if isinstance(value, (list, tuple)):
+                return [mapped(v) for v in value]
+            return value
+
+        kwargs = {k: mapped(v) for k, v in (t.call_kwargs or {}).items()}
+        tensors[id(t)] = layers[id(t.layer)](mapped(t.inputs), *mapped(list(t.args)),
+                                             training=t.training, **kwargs)
     outputs = [tensors[id(t)] for t in graph.outputs]
     return Model(new_inputs if graph.multi_input else new_inputs[0],
                  outputs if graph.multi_output else outputs[0], name=model.name)

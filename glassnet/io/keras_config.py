@@ -224,26 +224,55 @@ def _refs(value):
     return [tuple(v[:3]) for v in value]
 
 
+def _is_tensor(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _tensor_refs(value, where, found):
+    """The [name, node, tensor] of every Keras tensor inside ``value`` (nested lists and
+    dicts), in order."""
+    if _is_tensor(value):
+        found.append(_history(value, where))
+    elif isinstance(value, list):
+        for v in value:
+            _tensor_refs(v, where, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _tensor_refs(v, where, found)
+    return found
+
+
+def _decode(value, produced, where):
+    """``value`` with each Keras tensor replaced by the tensor the model made for it."""
+    if _is_tensor(value):
+        return produced[_history(value, where)]
+    if isinstance(value, list):
+        return [_decode(v, produced, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _decode(v, produced, where) for k, v in value.items()}
+    return value
+
+
 def _node_call(node, where):
-    """(refs, list_input, kwargs) of one inbound node, Keras 2's or Keras 3's."""
+    """(refs, (args, kwargs)) of one inbound node, Keras 2's or Keras 3's: the tensors it
+    needs, and the call's arguments with Keras tensors still in place."""
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
         args, kwargs = node.get("args", []), node.get("kwargs", {})
-        if len(args) != 1:
-            raise ValueError(f"{where} is called with {len(args)} positional tensors; glassnet "
-                             f"reads calls on one tensor or one list of tensors")
-        first = args[0]
-        as_list = isinstance(first, list)
-        refs = [_history(t, where) for t in (first if as_list else [first])]
-    elif isinstance(node, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
+        refs = _tensor_refs([args, kwargs], where, []) \
+            if isinstance(args, list) and isinstance(kwargs, dict) else []
+        if not refs:
+            raise ValueError(f"{where} has the inbound node {node!r}; expected args and kwargs "
+                             f"holding the tensors it is called on")
+        return refs, (args, kwargs)
+    if isinstance(node, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
         refs = [tuple(r[:3]) for r in _refs(node)]
         kwargs = node[0][3] if node and len(node[0]) > 3 else {}
-        as_list = len(refs) > 1
-    else:
-        raise ValueError(f"{where} has the inbound node {node!r}; expected a list or a dict")
-    if not isinstance(kwargs, dict) or any(isinstance(v, (dict, list)) for v in kwargs.values()):
-        raise ValueError(f"{where} is called with the arguments {kwargs!r}; glassnet reads "
-                         f"plain values (training=...) only")
-    return refs, as_list, kwargs
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"{where} is called with the arguments {kwargs!r}; expected a dict")
+        first = [{"class_name": "__keras_tensor__", "config": {"keras_history": list(r)}}
+                 for r in refs]
+        return refs, ([first if len(refs) > 1 else first[0]], kwargs)
+    raise ValueError(f"{where} has the inbound node {node!r}; expected a list or a dict")
 
 
 def _history(tensor, where):
@@ -275,9 +304,10 @@ def _functional(inner, entries, custom):
             raise ValueError(f"the model config's layers are called on tensors no layer "
                              f"makes: {missing[:3]}")
         for item in ready:
-            name, index, (refs, as_list, kwargs) = item
-            args = [produced[r] for r in refs]
-            out = made[name](args if as_list else args[0], **kwargs)
+            name, index, (_, (args, kwargs)) = item
+            where = f"the layer '{name}'"
+            args, kwargs = _decode(args, produced, where), _decode(kwargs, produced, where)
+            out = made[name](*args, **kwargs)
             for t, tensor in enumerate(out if isinstance(out, (list, tuple)) else [out]):
                 produced[(name, index, t)] = tensor
             pending.remove(item)

@@ -76,6 +76,10 @@ def keras2_model_config(model):
         layer = by_name[name]
         nodes = []
         for call in entry["calls"]:
+            if call.get("args") or "__keras_tensor__" in json.dumps(call.get("kwargs", {})):
+                raise ValueError(f"cannot save as .h5: the layer '{name}' is called with "
+                                 f"several tensor arguments, which Keras 2's format cannot "
+                                 f"write; save as .keras")
             kwargs = dict(call.get("kwargs", {}))
             if "training" in call:
                 kwargs["training"] = call["training"]

@@ -135,14 +135,72 @@ def _functional_config(model):
                 "list_input": isinstance(t.inputs, (list, tuple))}
         if t.training is not None:
             call["training"] = bool(t.training)
+        where = f"a call of layer '{t.layer.name}'"
+        if getattr(t, "args", ()):  # layer(a, b): the further arguments as Keras 3's node
+            call["args"] = _jsonable(_encode_tensors(list(t.args), tensor_ref), where)
         if t.call_kwargs:
-            call["kwargs"] = _jsonable(t.call_kwargs, f"a call of layer '{t.layer.name}'")
+            call["kwargs"] = _jsonable(_encode_tensors(t.call_kwargs, tensor_ref), where)
         layers[t.layer.name]["calls"].append(call)
         tensor_ref[id(t)] = [t.layer.name, index]
     return {"name": model.name, "trainable": model.trainable, "layers": list(layers.values()),
             "inputs": [tensor_ref[id(t)] for t in graph.inputs],
             "outputs": [tensor_ref[id(t)] for t in graph.outputs],
             "multi_input": graph.multi_input, "multi_output": graph.multi_output}
+
+
+def _encode_tensors(value, tensor_ref):
+    """A call argument with each symbolic tensor written as Keras 3 writes one in a node:
+    ``{"class_name": "__keras_tensor__", "config": {shape, dtype, keras_history}}``."""
+    from glassnet.nn.symbolic import SymbolicTensor
+
+    if isinstance(value, SymbolicTensor):
+        name, index = tensor_ref[id(value)]
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": list(value.shape), "dtype": value.dtype.name,
+                           "keras_history": [name, index, 0]}}
+    if isinstance(value, (list, tuple)):
+        return [_encode_tensors(v, tensor_ref) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode_tensors(v, tensor_ref) for k, v in value.items()}
+    return value
+
+
+def _is_tensor_entry(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _history(value, where):
+    """(layer name, call index) of an encoded tensor, checked."""
+    config = value.get("config")
+    history = config.get("keras_history") if isinstance(config, dict) else None
+    if not (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str)
+            and type(history[1]) is int and history[2] == 0):
+        raise ValueError(f"config.json: {where} holds the tensor {value!r}; expected "
+                         f"keras_history [layer name, call index, 0]")
+    return history[0], history[1]
+
+
+def _tensor_refs(value, where, found):
+    """The (layer, call) refs of the encoded tensors in ``value``."""
+    if _is_tensor_entry(value):
+        found.append(_history(value, where))
+    elif isinstance(value, list):
+        for v in value:
+            _tensor_refs(v, where, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _tensor_refs(v, where, found)
+    return found
+
+
+def _decode_tensors(value, produced, where):
+    if _is_tensor_entry(value):
+        return produced[_history(value, where)]
+    if isinstance(value, list):
+        return [_decode_tensors(v, produced, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _decode_tensors(v, produced, where) for k, v in value.items()}
+    return value
 
 
 # -- building ------------------------------------------------------------------------------
@@ -198,9 +256,14 @@ def _build_functional(config, custom_objects):
         progressed = False
         for item in list(pending):
             name, index, call = item
-            refs = [_ref(r, f"a call of layer '{name}'") for r in call["inputs"]]
+            where = f"a call of layer '{name}'"
+            first = [_ref(r, where) for r in call["inputs"]]
+            extra = call.get("args", [])
+            if not isinstance(extra, list):
+                raise ValueError(f"config.json: {where} has 'args' {extra!r}; expected a list")
+            refs = first + _tensor_refs([extra, call.get("kwargs", {})], where, [])
             if all(r in produced for r in refs):
-                args = [produced[r] for r in refs]
+                args = [produced[r] for r in first]
                 training = call.get("training")
                 if training not in (None, True, False):
                     raise ValueError(f"config.json: layer '{name}' has a call whose "
@@ -210,8 +273,11 @@ def _build_functional(config, custom_objects):
                                                            and k != "training" for k in kwargs):
                     raise ValueError(f"config.json: layer '{name}' has a call whose 'kwargs' is "
                                      f"{kwargs!r}; expected a mapping of argument names")
+                kwargs = _decode_tensors(kwargs, produced, where)
+                extra = _decode_tensors(extra, produced, where)
                 produced[(name, index)] = made[name][0](
-                    args if call.get("list_input") else args[0], training=training, **kwargs)
+                    args if call.get("list_input") else args[0], *extra, training=training,
+                    **kwargs)
                 pending.remove(item)
                 progressed = True
         if not progressed:

@@ -233,14 +233,25 @@ def _layer(b, layer, xs, in_shapes):
         return _layer_normalization(b, layer, x, in_shapes[0])
     if isinstance(layer, L.Conv1DTranspose):
         return _conv1d_transpose(b, layer, x, in_shapes[0])
-    if isinstance(layer, L.Add):
+    if isinstance(layer, tuple(_MERGES)):
+        if len({len(shape) for shape in in_shapes}) > 1:  # glassnet adds axes after the batch
+            raise NotImplementedError("merging inputs of different ranks")
+        if isinstance(layer, L.Average):
+            return b.op("Mean", list(xs))
+        op = next(op for cls, op in _MERGES.items() if isinstance(layer, cls))
+        if op in ("Max", "Min"):  # variadic in ONNX
+            return b.op(op, list(xs))
         y = xs[0]
         for other in xs[1:]:
-            y = b.op("Add", [y, other])
+            y = b.op(op, [y, other])
         return y
     if isinstance(layer, L.Concatenate):
         return b.op("Concat", list(xs), axis=layer.axis)
     raise NotImplementedError(type(layer).__name__)
+
+
+_MERGES = {L.Add: "Add", L.Subtract: "Sub", L.Multiply: "Mul", L.Average: "Mean",
+           L.Maximum: "Max", L.Minimum: "Min"}
 
 
 def _calls(model):
@@ -270,8 +281,10 @@ def _calls(model):
     calls = []
     for t in graph.nodes:
         args = t.inputs if isinstance(t.inputs, (list, tuple)) else [t.inputs]
-        calls.append((t.layer, [id(a) for a in args], id(t), [a.shape for a in args],
-                      getattr(t, "call_kwargs", {})))
+        kwargs = dict(getattr(t, "call_kwargs", {}))
+        if len(t.parents()) > len(args):  # layer(a, b) or layer(x, key=k): not exported
+            kwargs["several tensor arguments"] = True
+        calls.append((t.layer, [id(a) for a in args], id(t), [a.shape for a in args], kwargs))
     return (calls, [(id(t), t.shape, t.dtype) for t in graph.inputs],
             [(id(t), t.shape) for t in graph.outputs])
 

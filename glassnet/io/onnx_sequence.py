@@ -77,8 +77,15 @@ def passed_mask(b, layer, masks, shapes):
     given = [m for m in masks if m is not None]
     if not given or not layer.supports_masking:
         return None
-    if isinstance(layer, L.Add):
-        return _and(b, given)
+    if isinstance(layer, (L.Add, L.Subtract, L.Average)):
+        if len(given) < len(masks):
+            return None  # Keras 3: the OR of the masks when every input has one
+        mask = given[0]
+        for other in given[1:]:
+            mask = b.op("Or", [mask, other])
+        return mask
+    if isinstance(layer, (L.Multiply, L.Maximum, L.Minimum)):
+        raise NotImplementedError("masked values left out of a product, maximum or minimum")
     if isinstance(layer, L.Concatenate):
         if len(given) < len(masks):
             return None  # an input without a mask keeps every step

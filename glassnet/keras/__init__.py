@@ -5,6 +5,7 @@ only its import changed (``import glassnet as tf``; ``from glassnet import keras
 from glassnet.autograd.variable import Variable
 from glassnet.keras import (
     activations,
+    applications,
     backend,
     callbacks,
     datasets,
@@ -24,6 +25,6 @@ from glassnet.keras import (
 from glassnet.nn.layers import Input
 from glassnet.train import Model, Sequential
 
-__all__ = ["Input", "Model", "Sequential", "Variable", "activations", "backend", "callbacks",
-           "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
+__all__ = ["Input", "Model", "Sequential", "Variable", "activations", "applications", "backend",
+           "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
            "optimizers", "preprocessing", "random", "regularizers", "saving", "utils"]

@@ -23,7 +23,9 @@ class Loss:
     Subclasses implement ``call(y_true, y_pred)`` returning per-sample losses.
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name=None):
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
+        # ``dtype`` is taken for Keras's signature: losses follow their inputs' dtype
+        self.dtype = dtype
         if reduction == "auto":
             reduction = "sum_over_batch_size"
         if reduction not in REDUCTIONS:
@@ -143,8 +145,8 @@ class LossFunctionWrapper(Loss):
 
     fn = None
 
-    def __init__(self, reduction="sum_over_batch_size", name=None, **kwargs):
-        super().__init__(reduction=reduction, name=name)
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
         self.kwargs = kwargs
 
     def call(self, y_true, y_pred):

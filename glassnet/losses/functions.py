@@ -49,19 +49,30 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return _mean_last(diff * diff)
 
 
+def _axis_last(y_true, y_pred, axis):
+    """Both moved so that ``axis`` is the last (the fused ops reduce the last axis)."""
+    ndim = np.ndim(getattr(y_pred, "data", y_pred))
+    if axis in (-1, ndim - 1):
+        return y_true, y_pred
+    return ops.moveaxis(ops.cast(y_true, np.float32) if not hasattr(y_true, "data") else
+                        y_true, axis, -1), ops.moveaxis(y_pred, axis, -1)
+
+
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
-                        reduction="none"):
-    """-(y log p + (1 - y) log(1 - p)) averaged over the last axis; label smoothing moves the
-    targets towards 0.5: y * (1 - s) + s / 2."""
+                        reduction="none", axis=-1):
+    """-(y log p + (1 - y) log(1 - p)) averaged over ``axis`` (the last); label smoothing
+    moves the targets towards 0.5: y * (1 - s) + s / 2."""
+    y_true, y_pred = _axis_last(y_true, y_pred, axis)
     if label_smoothing:
         y_true = ops.cast(y_true, np.float32) * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits, reduction=reduction)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
-                             reduction="none"):
-    """-sum(y * log p, axis=-1) for one-hot (or soft) targets; label smoothing:
-    y * (1 - s) + s / num_classes."""
+                             reduction="none", axis=-1):
+    """-sum(y * log p) over the class ``axis`` for one-hot (or soft) targets; label
+    smoothing: y * (1 - s) + s / num_classes."""
+    y_true, y_pred = _axis_last(y_true, y_pred, axis)
     if label_smoothing:
         n_classes = np.shape(y_pred)[-1]
         y_true = ops.cast(y_true, np.float32) * (1.0 - label_smoothing) + \
@@ -130,8 +141,8 @@ def poisson(y_true, y_pred):
 
 
 def l2_normalize(x, axis=-1):
-    """x / sqrt(max(sum(x**2), 1e-12)) along ``axis``."""
-    return x / ops.sqrt(ops.maximum(ops.sum(x * x, axis=axis, keepdims=True), 1e-12))
+    """x / max(|x|, 1e-7) along ``axis`` (Keras's floor on the norm)."""
+    return x / ops.sqrt(ops.maximum(ops.sum(x * x, axis=axis, keepdims=True), 1e-14))
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):

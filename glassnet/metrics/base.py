@@ -106,6 +106,16 @@ def _as_metric_value(result):
     return wrapped
 
 
+def _dtype_name(dtype, metric):
+    if dtype is None:
+        return "float32"
+    try:
+        return np.dtype(getattr(dtype, "name", dtype)).name
+    except TypeError:
+        raise TypeError(f"{type(metric).__name__}: `dtype` must name a NumPy dtype. "
+                        f"Received: dtype={dtype!r}") from None
+
+
 class Metric:
     """Base class of stateful metrics."""
 
@@ -122,7 +132,7 @@ class Metric:
             raise TypeError(f"{type(self).__name__}: `name` must be a string. Received: "
                             f"name={name!r} (of type {type(name).__name__})")
         self.name = name or snake_case(type(self).__name__)
-        self.dtype = dtype
+        self.dtype = _dtype_name(dtype, self)
         self._variables = []
         # The built-in metrics keep their state in attributes that reset_state sets. A
         # metric written as Keras's guide writes one makes Variables after this __init__
@@ -130,11 +140,17 @@ class Metric:
         if type(self).reset_state.__module__.startswith("glassnet."):
             self.reset_state()
 
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
         """A state Variable of this metric (Keras 3's ``add_variable``; ``add_weight`` is
         the Keras 2 name), set back to its initial value by the default ``reset_state``.
-        ``initializer``: "zeros", "ones", a number, or a callable ``f(shape, dtype)``."""
+        ``initializer``: "zeros" (also None), "ones", a number, or a callable
+        ``f(shape, dtype)`` such as ``keras.initializers.Zeros()``. ``aggregation`` is
+        accepted for Keras's signature (one process: nothing to aggregate)."""
         dtype = np.dtype(dtype or "float32")
+        if initializer is None or (isinstance(initializer, str) and
+                                   initializer.lower() in ("zeros", "ones")):
+            initializer = (initializer or "zeros").lower()
         shape = (int(shape),) if np.ndim(shape) == 0 and shape != () else tuple(shape)
         if callable(initializer):
             initial = np.asarray(initializer(shape, dtype=dtype), dtype)
@@ -149,7 +165,10 @@ class Metric:
         self._variables.append((variable, initial.copy()))
         return variable
 
-    add_weight = add_variable
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None, **kwargs):
+        """Keras 2's name for ``add_variable`` (``initializer`` defaults to zeros)."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name,
+                                 **kwargs)
 
     @property
     def variables(self):
@@ -159,6 +178,10 @@ class Metric:
         """Set every Variable made by ``add_variable`` back to its initial value."""
         for variable, initial in self._variables:
             variable.assign(initial)
+
+    def reset_states(self):
+        """tf.keras 2's name for ``reset_state``."""
+        self.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError
@@ -182,7 +205,7 @@ class Metric:
         return self.result()
 
     def get_config(self):
-        return {"name": self.name}
+        return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config):
@@ -225,6 +248,19 @@ class Mean(Metric):
         return self.total / self.count if self.count else 0.0
 
 
+class Sum(Mean):
+    """The (weighted) sum of the values given to ``update_state(values, sample_weight)``.
+
+    >>> m = Sum()
+    >>> m.update_state([1, 3, 5, 7])
+    >>> m.result()
+    16.0
+    """
+
+    def result(self):
+        return self.total
+
+
 def _weights_for(sample_weight, values):
     w = as_array(sample_weight).astype(np.float64)
     while w.ndim > values.ndim and w.shape[-1] == 1:
@@ -241,13 +277,25 @@ class MeanMetricWrapper(Mean):
     # A user's function may relate the shapes any way; the built-in metrics are stricter.
     shape_rule = "batch"
 
-    def __init__(self, name=None, dtype=None, **kwargs):
+    def __init__(self, fn=None, name=None, dtype=None, **kwargs):
+        """``MeanMetricWrapper(fn, name=None, dtype=None, **kwargs)`` as Keras; the built-in
+        subclasses carry their ``fn`` and take ``name`` first (``MeanSquaredError("mse")``)."""
+        if isinstance(fn, str) and type(self).fn is not None:
+            fn, name, dtype = None, fn, name if dtype is None else dtype
+        if fn is not None and not callable(fn):
+            raise TypeError(f"MeanMetricWrapper: `fn` must be a function (y_true, y_pred) -> "
+                            f"values. Received: fn={fn!r}")
+        self._fn = fn
         self.kwargs = kwargs
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        self.check_shapes(y_true, y_pred)
-        super().update_state(type(self).fn(y_true, y_pred, **self.kwargs), sample_weight)
+        y_true, y_pred = self.check_shapes(y_true, y_pred)
+        fn = self._fn or type(self).fn
+        if fn is None:
+            raise TypeError(f"{_owner(self)}: no metric function; pass one as "
+                            f"MeanMetricWrapper(fn)")
+        super().update_state(fn(y_true, y_pred, **self.kwargs), sample_weight)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         self.update_state(y_true, y_pred, sample_weight)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.metrics.base import MeanMetricWrapper, as_array
+from glassnet import checks
+from glassnet.metrics.base import Mean, MeanMetricWrapper, _weights_for, as_array, check_weight
 
 EPSILON = 1e-7
 
@@ -101,11 +102,35 @@ class CategoricalCrossentropy(MeanMetricWrapper):
 
 
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    """The mean cross-entropy of integer labels. Samples labelled ``ignore_class`` count 0;
+    as in Keras, they still count in the number of samples when no sample weights are
+    given, and weigh nothing when they are."""
+
     fn = staticmethod(sparse_categorical_crossentropy)
 
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
-                 axis=-1):
+                 ignore_class=None, axis=-1):
         super().__init__(name=name, dtype=dtype, from_logits=from_logits, axis=axis)
+        self.ignore_class = None if ignore_class is None else \
+            checks.integer(ignore_class, "ignore_class", type(self).__name__, -(2 ** 31))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.ignore_class is None:
+            return super().update_state(y_true, y_pred, sample_weight)
+        labels = as_array(y_true)
+        if labels.ndim == as_array(y_pred).ndim and labels.shape[-1] == 1:
+            labels = labels[..., 0]
+        keep = labels != self.ignore_class
+        safe = np.where(keep, labels, 0)  # any valid class; its value is weighted 0
+        values = sparse_categorical_crossentropy(safe, y_pred, **self.kwargs)
+        if sample_weight is not None:  # Keras masks the weights only when there are any
+            check_weight(self, sample_weight, values.shape)
+            sample_weight = keep * np.broadcast_to(_weights_for(sample_weight, values),
+                                                   values.shape)
+        Mean.update_state(self, values * keep, sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "ignore_class": self.ignore_class}
 
 
 class KLDivergence(MeanMetricWrapper):
@@ -113,4 +138,21 @@ class KLDivergence(MeanMetricWrapper):
     shape_rule = "same"
 
     def __init__(self, name="kl_divergence", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+def poisson(y_true, y_pred):
+    """mean(p - t log(p + eps)) over the last axis: the Poisson negative log-likelihood
+    up to a term in t alone."""
+    t = as_array(y_true).astype(np.float64)
+    p = as_array(y_pred).astype(np.float64)
+    per = p - t * np.log(p + EPSILON)
+    return per.mean(axis=-1) if per.ndim >= 2 else per
+
+
+class Poisson(MeanMetricWrapper):
+    fn = staticmethod(poisson)
+    shape_rule = "same"
+
+    def __init__(self, name="poisson", dtype=None):
         super().__init__(name=name, dtype=dtype)

@@ -98,6 +98,7 @@ class R2Score(Metric):
 
     def reset_state(self):
         self.n = self.sum = self.sum_sq = self.res = None
+        self.num_samples = 0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         t, p = self.check_shapes(y_true, y_pred)
@@ -116,21 +117,66 @@ class R2Score(Metric):
         else:
             self.n, self.sum, self.sum_sq, self.res = (a + b for a, b in zip(
                 (self.n, self.sum, self.sum_sq, self.res), stats))
+        self.num_samples += t.size  # Keras's n of the adjusted R2: every entry, unweighted
 
     def result(self):
         if self.n is None:
             return 0.0
         total = self.sum_sq - self.sum ** 2 / self.n
-        r2 = 1 - np.divide(self.res, total, out=np.zeros_like(total), where=total > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = 1 - self.res / total
+        # a constant column: 0 where it is mispredicted, NaN where it is exact (as Keras)
+        r2 = np.where(np.isinf(r2), 0.0, r2)
         if self.class_aggregation == "uniform_average":
             r2 = r2.mean()
         elif self.class_aggregation == "variance_weighted_average":
             r2 = (r2 * total).sum() / total.sum()
-        if self.num_regressors:
-            n = float(self.n.mean() if np.ndim(self.n) else self.n)
-            r2 = 1 - (1 - r2) * (n - 1) / (n - self.num_regressors - 1)
+        n, k = float(self.num_samples), self.num_regressors
+        if k and k < n - 1:  # otherwise Keras falls back to the plain R2 (with a warning)
+            r2 = 1 - (1 - r2) * (n - 1) / (n - k - 1)
         return float(r2) if np.ndim(r2) == 0 else r2
 
     def get_config(self):
         return {**super().get_config(), "class_aggregation": self.class_aggregation,
                 "num_regressors": self.num_regressors}
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """sum(t / |t| * p / |p|) over ``axis`` (norms at least 1e-7, as Keras): 1 when the
+    vectors point the same way, 0 when orthogonal, -1 when opposite."""
+    t, p = _pair(y_true, y_pred)
+
+    def unit(x):
+        return x / np.maximum(np.sqrt((x * x).sum(axis=axis, keepdims=True)), 1e-7)
+
+    return (unit(t) * unit(p)).sum(axis=axis)
+
+
+def log_cosh(y_true, y_pred):
+    """mean log(cosh(p - t)) over the last axis, as e + log1p(e^(-2e)) - log 2 (no
+    overflow for large errors)."""
+    t, p = _pair(y_true, y_pred)
+    e = p - t
+    per = e + np.logaddexp(0.0, -2.0 * e) - math.log(2.0)
+    return per.mean(axis=-1) if per.ndim >= 2 else per
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """The mean cosine similarity between y_true and y_pred along ``axis``."""
+
+    fn = staticmethod(cosine_similarity)
+    shape_rule = "same"
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(name=name, dtype=dtype, axis=checks.integer(axis, "axis",
+                                                                     "CosineSimilarity", -64))
+
+
+class LogCoshError(MeanMetricWrapper):
+    """The mean of log(cosh(y_pred - y_true))."""
+
+    fn = staticmethod(log_cosh)
+    shape_rule = "same"
+
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(name=name, dtype=dtype)

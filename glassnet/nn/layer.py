@@ -25,8 +25,8 @@ from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
 from glassnet.autograd.variable import Variable
 from glassnet.naming import snake_case
+from glassnet.nn import call_args, masking, validation
 from glassnet.nn import initializers as initializers_module
-from glassnet.nn import masking, validation
 from glassnet.nn import regularizers as regularizers_module
 from glassnet.nn.context import (  # noqa: F401 - the names a layer's user reaches for here
     WeightBudgetError,
@@ -38,11 +38,21 @@ from glassnet.nn.context import (  # noqa: F401 - the names a layer's user reach
     unique_name,
     weight_budget,
 )
+from glassnet.nn.input_spec import assert_input_compatibility
+from glassnet.nn.layer_losses import LossesAndMetrics
 from glassnet.nn.parameter import Parameter
 from glassnet.nn.symbolic import SymbolicTensor
+from glassnet.nn.trial_shapes import (
+    concrete,
+    restore_none,
+    symbolic_shapes,
+    unknown_lengths,
+    zeros_for,
+    zeros_like_shape,
+)
 
 
-class Layer:
+class Layer(LossesAndMetrics):
     """Base class of every layer.
 
     Args:
@@ -69,7 +79,7 @@ class Layer:
             cls._overrides_compute_mask = True
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
-                 batch_input_shape=None, activity_regularizer=None, **kwargs):
+                 batch_input_shape=None, activity_regularizer=None, autocast=True, **kwargs):
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}: unexpected keyword argument(s) "
@@ -77,7 +87,10 @@ class Layer:
             )
         self.name = name or unique_name(snake_case(type(self).__name__))
         self._trainable = validation.boolean(trainable, "trainable", type(self).__name__)
-        self.dtype = np.dtype(dtype) if dtype is not None else backend.floatx()
+        # Keras 3 writes `autocast` in every layer's config; glassnet always computes in the
+        # layer's dtype (float inputs are cast to it), which is autocast=True.
+        self.autocast = validation.boolean(autocast, "autocast", type(self).__name__)
+        self.dtype = _layer_dtype(dtype, type(self).__name__)
         self.built = False
         if input_shape is not None and batch_input_shape is None:
             batch_input_shape = (None, *validation.shape(input_shape, "input_shape",
@@ -86,6 +99,7 @@ class Layer:
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
         self._activity = threading.local()  # each thread's latest activity penalty
         call_parameters = inspect.signature(self.call).parameters
+        self._call_parameters = tuple(call_parameters)
         self._call_takes_training = "training" in call_parameters
         self._call_takes_mask = "mask" in call_parameters
 
@@ -105,17 +119,21 @@ class Layer:
         axis of ``Input((None, 16))``) is tried at two sizes: the output axes that follow it
         are unknown too."""
         with no_grad():
-            out = self(_zeros_like_shape(_concrete(input_shape), self.dtype))
-            shape = _restore_none(input_shape, out)
-            if _unknown_lengths(input_shape) and isinstance(out, Tensor):
-                other = self(_zeros_like_shape(_concrete(input_shape, length=2), self.dtype))
+            out = self(zeros_like_shape(concrete(input_shape), self.dtype))
+            shape = restore_none(input_shape, out)
+            if unknown_lengths(input_shape) and isinstance(out, Tensor):
+                other = self(zeros_like_shape(concrete(input_shape, length=2), self.dtype))
                 if other.ndim == len(shape):
                     shape = tuple(None if a != b else a for a, b in zip(shape, other.shape))
         return shape
 
-    def __call__(self, inputs, training=None, **kwargs):
-        if _is_symbolic(inputs):
-            return self._call_symbolic(inputs, training, **kwargs)
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        if args:  # layer(a, b) for call(self, a, b); layer(x, True) is training=True
+            args, training, kwargs = call_args.bind_positional(
+                self.call, type(self).__name__, args, training, kwargs)
+        if _is_symbolic(inputs) or (args or kwargs) and (
+                call_args.has_symbolic(args) or call_args.has_symbolic(kwargs)):
+            return self._call_symbolic(inputs, training, _args=args, **kwargs)
         # The input's mask (Keras's ``_keras_mask``) goes to a ``call`` that takes ``mask``
         # unless the caller passed one; the output's mask is ``compute_mask``'s.
         mask = kwargs.get("mask")
@@ -123,16 +141,23 @@ class Layer:
             mask = masking.get_mask(inputs)
             if mask is not None and self._call_takes_mask:
                 kwargs["mask"] = mask
+        if args:  # several tensor arguments: each one's mask as ``<argument>_mask``
+            kwargs = call_args.populate_masks(
+                self._call_parameters, inputs, args, kwargs,
+                call_args.argument_names(self.call, len(args)), masking.get_mask)
+            args = tuple(self._convert_argument(a) for a in args)
         inputs = self._convert_inputs(inputs)
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         if not self.built:
-            self._build_for(_shape_of(inputs))
+            self._build_for(_shape_of(inputs), call_args.shapes_dict(
+                self.call, inputs, args, kwargs) if args else None)
         self.check_input(inputs)
-        if getattr(self._activity, "added", None):  # add_loss terms last only one call
-            self._activity.added = []
+        self._forget_call_terms()  # add_loss / add_metric terms last only one call
         if self._call_takes_training:
-            outputs = self.call(inputs, training=training, **kwargs)
+            outputs = self.call(inputs, *args, training=training, **kwargs)
         else:
-            outputs = self.call(inputs, **kwargs)
+            outputs = self.call(inputs, *args, **kwargs)
         if self.supports_masking:
             masking.set_mask(outputs, self.compute_mask(inputs, mask))
         elif mask is not None and not self._warned_mask_dropped:
@@ -142,7 +167,7 @@ class Layer:
                           f"support masking and will therefore destroy the mask information. "
                           f"Downstream layers will not see the mask.", stacklevel=2)
         if self.activity_regularizer is not None:  # each output tensor's penalty (Keras)
-            self._activity.terms = [self.activity_regularizer(out) for out in
+            self._activity.terms = [_activity_penalty(self.activity_regularizer, out) for out in
                                     (outputs if isinstance(outputs, (list, tuple))
                                      else [outputs]) if isinstance(out, Tensor)]
         calls = _call_trace.get()
@@ -171,16 +196,36 @@ class Layer:
         return mask
 
     _overrides_compute_mask = False
+    input_spec = None  # an InputSpec (or a list, one per input) that __call__ checks (Keras)
     _warned_mask_dropped = False
 
-    def _build_for(self, input_shape):
-        self.build(input_shape)
+    def _build_for(self, input_shape, shapes=None):
+        """Build for the first argument's shape or, for a call with several tensor arguments
+        (``shapes``: ``{"<argument>_shape": shape}``), as ``build``'s signature asks: the
+        first shape for ``build(self, input_shape)``, the shapes by name for ``build(self,
+        a_shape, b_shape)`` (Keras's rule). A dict ``input_shape`` is a saved such call."""
+        if isinstance(input_shape, dict):
+            self.build(**input_shape)
+        elif shapes is not None and len(shapes) > 1:
+            self.build(**call_args.target_shapes(self.build, shapes, self.call,
+                                                 type(self).__name__))
+        else:
+            self.build(input_shape)
         self.built = True
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, (list, tuple)):
             return [self._convert_one(x) for x in inputs]
         return self._convert_one(inputs)
+
+    def _convert_argument(self, value):
+        """A further argument of ``call``: tensors and arrays (alone or in a list) as the
+        first input is converted; anything else (a number, a flag) as it is."""
+        if isinstance(value, (list, tuple)) and call_args.is_tensor_argument(value):
+            return [None if v is None else self._convert_one(v) for v in value]
+        if isinstance(value, (Tensor, np.ndarray)):
+            return self._convert_one(value)
+        return value
 
     def _convert_one(self, x):
         if isinstance(x, Tensor):
@@ -204,23 +249,45 @@ class Layer:
     # Text layers (TextVectorization, StringLookup) take arrays of str as they are.
     _accepts_strings = False
 
-    def _call_symbolic(self, inputs, training=None, **kwargs):
-        shapes = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
-        if not self.built:
-            self._build_for(shapes)
-        out_shape = self.compute_output_shape(shapes)
-        # The call's other arguments are replayed with it; tensors must be inputs instead.
+    def _call_symbolic(self, inputs, training=None, _args=(), **kwargs):
+        """A call on ``keras.Input`` tensors: build, find the output shape, and record the
+        call (every argument: tensors are the node's inputs, the rest replayed as given)."""
         call_kwargs = {k: v for k, v in kwargs.items() if v is not None}
-        for key, value in call_kwargs.items():
-            if any(isinstance(v, SymbolicTensor) for v in
-                   (value if isinstance(value, (list, tuple)) else [value])):
-                raise ValueError(f"Layer '{self.name}': the argument `{key}` is a keras.Input "
-                                 f"tensor; a model replays only the tensors of the first "
-                                 f"argument, so pass it there (or inside a Layer subclass)")
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
+        several = bool(_args) or call_args.has_symbolic(call_kwargs)
+        shapes = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
+        if not several:
+            if not self.built:
+                self._build_for(shapes)
+            out_shape = self.compute_output_shape(shapes)
+        else:
+            named = call_args.shapes_dict(self.call, inputs, _args, call_kwargs)
+            if not self.built:
+                self._build_for(shapes, named)
+            out_shape = self._output_shape_of_call(inputs, _args, call_kwargs, named)
         output = SymbolicTensor(out_shape, self.dtype, layer=self, inputs=inputs,
-                                training=training, call_kwargs=call_kwargs)
+                                training=training, call_kwargs=call_kwargs, args=_args)
         self._symbolic_input, self._symbolic_output = inputs, output
         return output
+
+    def _output_shape_of_call(self, inputs, args, kwargs, named):
+        """``compute_output_shape`` with the shapes its signature asks for; when the layer
+        does not define one, found by running the call on zeros (as for one input)."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            return self.compute_output_shape(**call_args.target_shapes(
+                self.compute_output_shape, named, self.call, type(self).__name__))
+        everything = [inputs, list(args), kwargs]
+        with no_grad():
+            first, rest, keywords = zeros_for(everything, 1)
+            out = self(first, *rest, **keywords)
+            shape = restore_none(symbolic_shapes(inputs), out)
+            if unknown_lengths(symbolic_shapes(everything)) and isinstance(out, Tensor):
+                first, rest, keywords = zeros_for(everything, 2)
+                other = self(first, *rest, **keywords)
+                if other.ndim == len(shape):
+                    shape = tuple(None if a != b else a for a, b in zip(shape, other.shape))
+        return shape
 
     @property
     def input(self):
@@ -356,50 +423,6 @@ class Layer:
         for p, v in zip(weights, values):
             p.assign(np.asarray(v, dtype=p.data.dtype))
 
-    @property
-    def losses(self):
-        """Regularization terms: one per regularized weight, the activity penalties and the
-        terms ``add_loss`` added during the latest call, of this layer and those inside."""
-        terms = [p.regularizer(p) for p in self.weights if p.regularizer is not None]
-        seen, stack = set(), [self]
-        while stack:  # the activity penalties of every layer inside, however deep
-            layer = stack.pop()
-            if id(layer) not in seen:
-                seen.add(id(layer))
-                terms.extend(getattr(layer._activity, "terms", ()))
-                terms.extend(getattr(layer._activity, "added", ()))
-                stack.extend(reversed(layer._sublayers()))
-        return terms
-
-    def add_loss(self, loss):
-        """Add a term to the training loss from inside ``call`` (Keras's ``add_loss``): a
-        tensor (summed to a scalar) or a function of no arguments returning one. Like the
-        activity penalties, the terms are per thread and last until this layer's next call.
-
-        >>> class ActivityRegularization(Layer):
-        ...     def call(self, x):
-        ...         self.add_loss(1e-2 * ops.sum(x * x))
-        ...         return x
-        >>> layer = ActivityRegularization()
-        >>> _ = layer(np.ones((2, 2), "float32"))
-        >>> [round(float(t), 3) for t in layer.losses]
-        [0.04]
-        """
-        if callable(loss) and not isinstance(loss, Tensor):
-            loss = loss()
-        if not isinstance(loss, Tensor):
-            try:
-                loss = Tensor(np.asarray(loss, dtype=self.dtype))
-            except (TypeError, ValueError):
-                raise TypeError(f"{type(self).__name__} '{self.name}': add_loss expects a "
-                                f"tensor or a number; received {type(loss).__name__}") from None
-        if loss.ndim:
-            loss = ops.sum(loss)
-        if not hasattr(self._activity, "added"):
-            self._activity.added = []
-        self._activity.added.append(loss)
-        self._adds_losses = True
-
     # -- config ---------------------------------------------------------------------------
 
     def get_config(self):
@@ -419,12 +442,38 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def _layer_dtype(dtype, owner):
+    """``dtype`` (a NumPy dtype or name, or Keras 3's ``DTypePolicy`` config) as a dtype."""
+    if dtype is None:
+        return backend.floatx()
+    if isinstance(dtype, dict) and dtype.get("class_name") in ("DTypePolicy", "Policy"):
+        dtype = (dtype.get("config") or {}).get("name")
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{owner}: dtype must be a dtype name such as 'float32'. Received: "
+                        f"dtype={dtype!r}") from None
+
+
+def _activity_penalty(regularizer, output):
+    """regularizer(output) per sample, as Keras 3: divided by the batch size (0 for an
+    empty batch)."""
+    penalty = regularizer(output)
+    if output.ndim and output.shape[0] != 1:
+        penalty = penalty / output.shape[0] if output.shape[0] else penalty * 0
+    return penalty
+
+
 def _marks_built(build):
     @functools.wraps(build)
-    def build_and_mark(self, input_shape):
-        build(self, input_shape)
+    def build_and_mark(self, *args, **kwargs):
+        build(self, *args, **kwargs)
         self.built = True
-        self._build_input_shape = input_shape
+        if len(args) == 1 and not kwargs:
+            self._build_input_shape = args[0]
+        else:  # build(self, a_shape, b_shape): saved by name, to build the same way again
+            bound = inspect.signature(build).bind(self, *args, **kwargs).arguments
+            self._build_input_shape = {k: v for k, v in list(bound.items())[1:]}
 
     return build_and_mark
 
@@ -458,36 +507,3 @@ def _shape_of(inputs):
     if isinstance(inputs, list):
         return [tuple(x.shape) for x in inputs]
     return tuple(inputs.shape)
-
-
-def _concrete(shape, length=1):
-    """``shape`` with a batch of 1 for an unknown batch and ``length`` for other unknowns."""
-    if shape and isinstance(shape[0], (tuple, list)):
-        return [_concrete(s, length) for s in shape]
-    return tuple((1 if i == 0 else length) if n is None else n for i, n in enumerate(shape))
-
-
-def _unknown_lengths(shape):
-    if shape and isinstance(shape[0], (tuple, list)):
-        return any(_unknown_lengths(s) for s in shape)
-    return any(n is None for n in shape[1:])
-
-
-def _zeros_like_shape(shape, dtype):
-    if isinstance(shape, list):  # several inputs, or a layer's nested states
-        return [_zeros_like_shape(s, dtype) for s in shape]
-    return np.zeros(shape, dtype)
-
-
-def _batch_unknown(shape):
-    while shape and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return bool(shape) and shape[0] is None
-
-
-def _restore_none(input_shape, out):
-    if isinstance(out, (list, tuple)):  # several outputs (a layer's states)
-        return [_restore_none(input_shape, o) for o in out]
-    shape = tuple(out.shape)
-    return (None, *shape[1:]) if _batch_unknown(input_shape) and shape else shape
-

@@ -14,10 +14,13 @@ class SymbolicTensor:
     """The shape (batch axis None) and dtype of a value a model will compute."""
 
     def __init__(self, shape, dtype, layer=None, inputs=None, name=None, training=None,
-                 call_kwargs=None):
+                 call_kwargs=None, args=()):
         self.shape = tuple(shape)
-        # The call's other keyword arguments (``use_causal_mask=True``, ``return_sequences``
-        # overrides, ...): plain values the replay passes again.
+        # The call's other arguments: positional ones after the first (``layer(a, b)``) and
+        # keyword ones (``use_causal_mask=True``, ``value=v``). Symbolic tensors among them
+        # are inputs of the call as the first argument's are; the rest are plain values the
+        # replay passes again.
+        self.args = tuple(args)
         self.call_kwargs = dict(call_kwargs or {})
         # A call written as base(x, training=False) keeps that mode whatever the model's:
         # Keras's way to fine-tune a base with BatchNormalization still in inference mode.
@@ -26,6 +29,14 @@ class SymbolicTensor:
         self.layer = layer
         self.inputs = inputs
         self.name = name or (layer.name if layer is not None else None)
+
+    def parents(self):
+        """Every symbolic tensor the call that made this one read, in argument order."""
+        found = []
+        _collect(self.inputs, found)
+        _collect(self.args, found)
+        _collect(list(self.call_kwargs.values()), found)
+        return found
 
     @property
     def ndim(self):
@@ -71,6 +82,16 @@ class SymbolicTensor:
 
     def __getitem__(self, key):
         return _operator_layer("get_item", lambda a: a[key], self, key=key)
+
+
+def _collect(value, found):
+    if isinstance(value, SymbolicTensor):
+        found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _collect(v, found)
+    elif isinstance(value, dict):
+        _collect(list(value.values()), found)
 
 
 def _operator_layer(name, fn, *operands, key=None):

@@ -200,16 +200,34 @@ class StepMetrics:
                                      for n in output_names] if len(output_names) > 1 else []
         self.compile_metrics = compile_metrics
         self.last_output_losses = None  # set by compute_loss, read by the default steps
+        # tf.keras 2's add_metric: one Mean per name, made at its first value.
+        self.added_metrics = {}
+        self.started = False  # whether a batch was counted (Keras lists the output losses)
 
     def fresh(self):
         return StepMetrics(self.compile_metrics.fresh(), self.compile_metrics.output_names)
 
     @property
     def metrics(self):
-        return [self.loss_tracker, *self.output_loss_trackers, self.compile_metrics]
+        """Keras 3's order: the loss, ``compile_metrics``, then each output's loss (once a
+        batch has made them), then tf.keras 2's added metrics."""
+        return [self.loss_tracker, self.compile_metrics,
+                *(self.output_loss_trackers if self.started else []),
+                *self.added_metrics.values()]
+
+    def update_added(self, values):
+        """Average each ``(name, value)`` of ``add_metric`` into its Mean (over the value's
+        elements, then over the batches)."""
+        for name, value in values:
+            metric = self.added_metrics.get(name)
+            if metric is None:
+                metric = self.added_metrics[name] = metrics_module.Mean(name=name)
+            metric.update_state(value.data if hasattr(value, "data") else value)
 
     def reset(self):
         self.loss_tracker.reset_state()
         for m in self.output_loss_trackers:
             m.reset_state()
         self.compile_metrics.reset_state()
+        for m in self.added_metrics.values():
+            m.reset_state()

@@ -14,6 +14,8 @@ branches in the executor.
 
 from __future__ import annotations
 
+import threading
+
 from glassnet.nn.layers.core import InputLayer
 from glassnet.nn.symbolic import SymbolicTensor
 from glassnet.train import fusion
@@ -46,6 +48,62 @@ class Step:
                                      else self.training, **self.kwargs)
 
 
+class SlotRef(int):
+    """A slot number standing for a tensor inside a call's argument structure."""
+
+
+def _template(value, slot):
+    """``value`` (a call argument) with each symbolic tensor replaced by its ``SlotRef``."""
+    if isinstance(value, SymbolicTensor):
+        return SlotRef(slot[id(value)])
+    if isinstance(value, (list, tuple)):
+        return [_template(v, slot) for v in value]
+    if isinstance(value, dict):
+        return {k: _template(v, slot) for k, v in value.items()}
+    return value
+
+
+def _fill(template, slots):
+    if template.__class__ is SlotRef:
+        return slots[template]
+    if isinstance(template, list):
+        return [_fill(v, slots) for v in template]
+    if isinstance(template, dict):
+        return {k: _fill(v, slots) for k, v in template.items()}
+    return template
+
+
+def _refs(template, found):
+    if template.__class__ is SlotRef:
+        found.append(int(template))
+    elif isinstance(template, list):
+        for v in template:
+            _refs(v, found)
+    elif isinstance(template, dict):
+        _refs(list(template.values()), found)
+    return found
+
+
+class CallStep(Step):
+    """A call with tensors beyond the first argument: ``layer(a, b)``, ``layer(q, value=v)``.
+
+    ``first``, ``rest`` and ``kwargs`` are the arguments with ``SlotRef``s for tensors;
+    ``args`` lists every slot read (what ``fusion.rewrite`` looks at).
+    """
+
+    __slots__ = ("first", "rest")
+
+    def __init__(self, layer, first, rest, out, training, node, kwargs):
+        super().__init__(layer, _refs([first, rest, kwargs], []), out, training, node, kwargs)
+        self.first, self.rest = first, rest
+
+    def run(self, slots, training):
+        slots[self.out] = self.layer(
+            _fill(self.first, slots), *_fill(self.rest, slots),
+            training=training if self.training is None else self.training,
+            **_fill(self.kwargs, slots))
+
+
 class LayerGraph:
     """The calls between ``inputs`` (``keras.Input`` tensors) and ``outputs``, in order.
 
@@ -59,6 +117,10 @@ class LayerGraph:
     def __init__(self, inputs, outputs, check_inputs=True):
         self.inputs = as_list(inputs)
         self.outputs = as_list(outputs)
+        # Values computed beside the outputs at every run: tf.keras 2's model.add_loss /
+        # add_metric on symbolic tensors; (kind, name, tensor), kind "loss" or "metric".
+        self.extras = []
+        self._extra_values = threading.local()
         self.multi_input = isinstance(inputs, (list, tuple))
         self.multi_output = isinstance(outputs, (list, tuple))
         self.check_inputs = check_inputs
@@ -70,20 +132,74 @@ class LayerGraph:
             if not isinstance(t, SymbolicTensor):
                 raise TypeError("Model(inputs, outputs): outputs must be the result of calling "
                                 f"layers on Input tensors; received {type(t).__name__}")
+        self._trace()
+
+    def _trace(self):
         self.nodes = self._order()
-        self.layers = []
-        seen = set()
-        for t in [*self.inputs, *self.nodes]:
-            if id(t.layer) not in seen:
-                seen.add(id(t.layer))
-                self.layers.append(t.layer)
+        # One list, updated in place: a model holds it (its sub-layers, for its weights).
+        if not hasattr(self, "layers"):
+            self.layers = []
+        self.layers.clear()
+        self.layers.extend(self._keras_layer_order())
         self._compile()
+
+    def _keras_layer_order(self):
+        """The layers in Keras's order (``keras/src/ops/function.py``'s ``map_graph``), which
+        fixes ``model.weights`` and so the order of weight files: each call's depth is the
+        longest path from it to an output, layers go by decreasing depth, ties by the order
+        a depth-first walk from the outputs first reaches them. For a chain it is the call
+        order; for branches (ResNet's shortcut) it is not, and Keras's files need it."""
+        input_ids = {id(t) for t in self.inputs}
+        first_seen, post_order, visited = {}, [], set()
+        for out in self.outputs:
+            stack = [(out, False)]
+            while stack:
+                t, expanded = stack.pop()
+                if expanded:
+                    post_order.append(t)
+                    continue
+                if id(t) in visited:
+                    continue
+                visited.add(id(t))
+                first_seen.setdefault(id(t.layer), len(first_seen))
+                stack.append((t, True))
+                if id(t) not in input_ids:
+                    stack.extend((p, False) for p in reversed(t.parents()))
+        node_depth, layer_depth, layers = {}, {}, {}
+        for t in reversed(post_order):  # consumers before what they consume
+            depth = max(node_depth.get(id(t), 0), layer_depth.get(id(t.layer), 0))
+            node_depth[id(t)] = layer_depth[id(t.layer)] = depth
+            layers[id(t.layer)] = t.layer
+            if id(t) not in input_ids:
+                for p in t.parents():
+                    node_depth[id(p)] = max(depth + 1, node_depth.get(id(p), 0))
+        # inputs the outputs do not reach and the layers of added losses/metrics come last
+        extra = [t.layer for t in [*self.inputs, *self.nodes] if id(t.layer) not in layers]
+        ordered = sorted(layers, key=lambda k: (-layer_depth[k], first_seen[k]))
+        return [layers[k] for k in ordered] + list(dict.fromkeys(extra))
+
+    def add_extra(self, kind, name, tensor):
+        """Compute the symbolic ``tensor`` (of this graph's inputs) at every run, as an
+        added loss or metric; ``extra_values()`` gives the latest run's values."""
+        self.extras.append((kind, name, tensor))
+        try:
+            self._trace()
+        except ValueError:
+            self.extras.pop()
+            self._trace()
+            raise ValueError(f"add_{kind}: the tensor {tensor.name!r} is not computed from "
+                             f"the model's inputs {self.input_names}; an added {kind} must "
+                             f"be a function of the model's inputs and outputs") from None
+
+    def extra_values(self):
+        """[(kind, name, value)] of the latest ``run`` in this thread."""
+        return getattr(self._extra_values, "values", [])
 
     def _order(self):
         """The non-input tensors the outputs depend on, each after everything it consumes."""
         input_ids = {id(t) for t in self.inputs}
         order, state = [], {}
-        for out in self.outputs:
+        for out in [*self.outputs, *(t for _, _, t in self.extras)]:
             stack = [(out, False)]
             while stack:
                 t, expanded = stack.pop()
@@ -101,7 +217,7 @@ class LayerGraph:
                         f"'{t.name}', which is not among the model's inputs")
                 state[id(t)] = "open"
                 stack.append((t, True))
-                stack.extend((p, False) for p in reversed(as_list(t.inputs)))
+                stack.extend((p, False) for p in reversed(t.parents()))
         return order
 
     def _compile(self):
@@ -109,12 +225,19 @@ class LayerGraph:
         self.n_slots = len(slot)
         self.steps = []
         for t in self.nodes:
+            kwargs = getattr(t, "call_kwargs", None) or {}
+            if t.args or any(isinstance(v, (SymbolicTensor, list, tuple, dict))
+                             for v in kwargs.values()):
+                self.steps.append(CallStep(t.layer, _template(t.inputs, slot),
+                                           _template(list(t.args), slot), slot[id(t)],
+                                           t.training, t, _template(kwargs, slot)))
+                continue
             args = [slot[id(a)] for a in t.inputs] if isinstance(t.inputs, (list, tuple)) \
                 else slot[id(t.inputs)]
-            self.steps.append(Step(t.layer, args, slot[id(t)], t.training, t,
-                                   getattr(t, "call_kwargs", None)))
+            self.steps.append(Step(t.layer, args, slot[id(t)], t.training, t, kwargs))
         self.output_slots = [slot[id(t)] for t in self.outputs]
-        self.steps = fusion.rewrite(self.steps, set(self.output_slots))
+        self.extra_slots = [slot[id(t)] for _, _, t in self.extras]
+        self.steps = fusion.rewrite(self.steps, {*self.output_slots, *self.extra_slots})
 
     @property
     def input_names(self):
@@ -147,6 +270,9 @@ class LayerGraph:
                                              **step.kwargs)
             else:
                 step.run(slots, training)
+        if self.extras:
+            self._extra_values.values = [(kind, name, slots[i]) for (kind, name, _), i in
+                                         zip(self.extras, self.extra_slots)]
         if self.multi_output:
             return [slots[i] for i in self.output_slots]
         return slots[self.output_slots[0]]

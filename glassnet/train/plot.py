@@ -79,7 +79,7 @@ def _collect(model, prefix, opts, nodes, edges, clusters):
             if t.layer not in ids:
                 add(t.layer, t.shape)
         for t in graph.nodes:
-            for a in t.inputs if isinstance(t.inputs, (list, tuple)) else [t.inputs]:
+            for a in t.parents():  # every tensor the call read: layer(a, b), key=k too
                 link(a.layer, t.layer)
         first = [n for t in graph.inputs for n in ids[t.layer][0]]
         last = [n for t in graph.outputs for n in ids[t.layer][1]]

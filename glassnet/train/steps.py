@@ -65,6 +65,7 @@ class Steps:
 
     _step_params = None  # the trainable weights, fixed for the length of a fit call
     _has_regularization = None  # whether self.losses can be non-empty (per call)
+    _has_added_metrics = None  # whether a layer inside calls add_metric (per call)
     _warned_no_weights = False
 
     # -- the steps ------------------------------------------------------------------------
@@ -143,6 +144,8 @@ class Steps:
         if y is not None:
             state.compile_metrics.update_state(self._as_output_list(y, single=True),
                                                y_pred, sample_weight)
+        if self._adds_metrics_inside():
+            state.update_added(self._metric_values())
         return self.get_metrics_result(state)
 
     def get_metrics_result(self, state=None):
@@ -152,6 +155,7 @@ class Steps:
         for tracker in state.output_loss_trackers:
             logs[tracker.name] = tracker.result()
         logs.update(state.compile_metrics.result())
+        logs.update((m.name, m.result()) for m in state.added_metrics.values())
         return {k: v if v.__class__ is float else float(v) if np.ndim(v) == 0 else v
                 for k, v in logs.items()}
 
@@ -214,6 +218,7 @@ class Steps:
         n = len(x[0]) if isinstance(x, (list, tuple)) and len(self.input_names) > 1 \
             else len(x)
         state.loss_tracker.update_state(loss_value, sample_weight=n)
+        state.started = True
         parts = state.last_output_losses
         if parts is not None:
             for tracker, part in zip(state.output_loss_trackers, parts):
@@ -228,6 +233,44 @@ class Steps:
                 for layer in [self, *self._all_layers()])
             self._has_regularization = flag
         return flag
+
+    def _adds_metrics_inside(self):
+        flag = self._has_added_metrics
+        if flag is None:
+            flag = any(getattr(layer, "_adds_metrics", False)
+                       for layer in [self, *self._all_layers()])
+            self._has_added_metrics = flag
+        return flag
+
+    # -- tf.keras 2's model.add_loss / add_metric on symbolic tensors -----------------------
+
+    def _add_symbolic_output(self, tensor, what, name):
+        graph = getattr(self, "_graph", None)
+        if graph is None:
+            return super()._add_symbolic_output(tensor, what, name)
+        kind = "loss" if what == "add_loss" else "metric"
+        graph.add_extra(kind, name, tensor)
+        if kind == "loss":
+            self._adds_losses = True
+        else:
+            self._adds_metrics = True
+        self._has_regularization = self._has_added_metrics = None
+
+    def _call_losses(self):
+        own = super()._call_losses()
+        graph = getattr(self, "_graph", None)
+        if graph is None or not graph.extras:
+            return own
+        return [*own, *(self._as_loss(v) for kind, _, v in graph.extra_values()
+                        if kind == "loss")]
+
+    def _call_metrics(self):
+        own = super()._call_metrics()
+        graph = getattr(self, "_graph", None)
+        if graph is None or not graph.extras:
+            return own
+        return [*own, *((name, v) for kind, name, v in graph.extra_values()
+                        if kind == "metric")]
 
     def _as_input_list(self, x):
         return x if isinstance(x, (list, tuple)) and len(self.input_names) > 1 else [x]

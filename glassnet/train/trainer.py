@@ -38,6 +38,7 @@ class Trainer(Steps):
     _compiled_loss = None
     _step_metrics = None
     _shuffle_rng = None  # the generator fit shuffles with (saved with the model)
+    _initial_epoch = None  # set by a callback's on_train_begin to resume at that epoch
 
     # -- compile --------------------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class Trainer(Steps):
             callbacks, model=self, add_history=True, add_progbar=bool(verbose),
             verbose=verbose, epochs=epochs, steps=train.steps)
         params = self.trainable_weights
-        self._has_regularization = None
+        self._has_regularization = self._has_added_metrics = None
         self.stop_training = False
         self._step_params = params
         try:
@@ -224,7 +225,10 @@ class Trainer(Steps):
             self._step_params = None
 
     def _fit_loop(self, train, val, callbacks, initial_epoch, epochs, validation_freq):
+        self._initial_epoch = None
         callbacks.on_train_begin()
+        if self._initial_epoch is not None:  # BackupAndRestore resumes at its epoch (Keras)
+            initial_epoch, self._initial_epoch = self._initial_epoch, None
         logs = {}
         metrics = self._step_metrics
         for epoch in range(initial_epoch, epochs):
@@ -290,7 +294,7 @@ class Trainer(Steps):
         callbacks = arguments.callbacks(callbacks, callbacks_module.Callback)
         batches = self._adapter(x, y, sample_weight, batch_size, False, steps, "evaluate")
         self._check_data(batches, "evaluate")
-        self._has_regularization = None
+        self._has_regularization = self._has_added_metrics = None
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
                                             verbose=verbose, steps=batches.steps, mode="test")
         with kernels.inference():
@@ -345,7 +349,7 @@ class Trainer(Steps):
         batches = self._adapter(x, y, sample_weight, n, False, None, "train_on_batch")
         if class_weight is not None:
             batches = with_class_weight(batches, arguments.class_weight(class_weight))
-        self._has_regularization = None
+        self._has_regularization = self._has_added_metrics = None
         self._step_metrics.reset()
         logs = {}
         params = self.trainable_weights
@@ -363,7 +367,7 @@ class Trainer(Steps):
         self._require_compiled("test_on_batch")
         n = len(np.asarray(flatten_structure(x, self.input_names)[0]))
         batches = self._adapter(x, y, sample_weight, n, False, None, "test_on_batch")
-        self._has_regularization = None
+        self._has_regularization = self._has_added_metrics = None
         with kernels.inference():
             return _result(self._evaluate_batches(batches, None), return_dict)
 

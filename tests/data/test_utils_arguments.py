@@ -32,10 +32,10 @@ U = keras.utils
     (lambda: U.pad_sequences([["a", "b"]]), ValueError,
      "pad_sequences: sequence 0 (dtype <U1) cannot be stored in an array of dtype int32"),
     (lambda: U.to_categorical([[0, 1], [1]]), ValueError,
-     "to_categorical: `y` must be a rectangular array of numbers; received a ragged nested "
+     "to_categorical: `x` must be a rectangular array of numbers; received a ragged nested "
      "sequence"),
     (lambda: U.to_categorical(["a", "b"]), ValueError,
-     "to_categorical: `y` must hold numbers; received an array of dtype <U1"),
+     "to_categorical: `x` must hold numbers; received an array of dtype <U1"),
     (lambda: U.to_categorical([0, -1]), ValueError,
      "to_categorical: labels must be non-negative class indices; received -1"),
     (lambda: U.to_categorical([0, 3], num_classes=3), ValueError,

@@ -82,3 +82,20 @@ def test_bad_arguments():
 
     with pytest.raises(ValueError, match="subclassed model"):
         clone_model(Sub())
+
+
+def test_clone_model_keeps_calls_with_several_tensors_and_tensor_keywords():
+    class WeightedSum(keras.layers.Layer):
+        def call(self, a, b, scale=1.0):
+            return scale * (a + b)
+
+    x, y = keras.Input((3,)), keras.Input((4, 2))
+    summed = WeightedSum()(keras.layers.Dense(3)(x), x, scale=2.0)
+    attended = keras.layers.MultiHeadAttention(2, 2)(query=y, value=y)
+    model = keras.Model([x, y], [summed, attended])
+    twin = keras.models.clone_model(model)
+    twin.set_weights(model.get_weights())
+    data = [np.ones((2, 3), "float32"), np.linspace(0, 1, 16, dtype="float32").reshape(2, 4, 2)]
+    for ours, theirs in zip(twin.predict(data, verbose=0), model.predict(data, verbose=0)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    assert all(a is not b for a, b in zip(twin.layers, model.layers))

@@ -84,21 +84,35 @@ def test_function_metric_only_checks_batch_size():
     (lambda: M.Precision(thresholds=1.5), ValueError,
      r"Precision: `thresholds` must be in \[0.0, 1.0\]. Received: thresholds=1.5"),
     (lambda: M.Recall(thresholds=-0.1), ValueError, r"Recall: `thresholds` must be in"),
-    (lambda: M.Precision(thresholds=[0.3, 0.5]), TypeError,
-     r"Precision: `thresholds` must be a single number"),
+    (lambda: M.Precision(thresholds=[0.3, 1.5]), ValueError,
+     r"Precision: `thresholds` must be in \[0.0, 1.0\]. Received: thresholds=1.5"),
+    (lambda: M.TruePositives(thresholds=[]), ValueError, r"TruePositives: `thresholds` must "),
+    (lambda: M.Precision(top_k=0), ValueError, r"Precision: `top_k` must be None or a posit"),
     (lambda: M.Precision(thresholds="a"), TypeError, r"Precision: `thresholds` must be a number"),
     (lambda: M.Recall(class_id=-1), ValueError, r"Recall: `class_id` must be None or a "
                                                 r"non-negative integer. Received: class_id=-1"),
     (lambda: M.Recall(class_id="a"), TypeError, r"Recall: `class_id` must be None"),
-    (lambda: M.F1Score(threshold=0.0), ValueError, r"F1Score: `threshold` must be in \(0.0, "),
-    (lambda: M.F1Score(threshold=2), ValueError, r"F1Score: `threshold` must be in"),
-    (lambda: M.F1Score(average="mean"), ValueError, r"F1Score: average must be one of"),
+    (lambda: M.F1Score(threshold=0.0), ValueError, r"F1Score: invalid `threshold` argument "
+                                                   r"value. It should verify 0 < threshold"),
+    (lambda: M.F1Score(threshold=2), ValueError, r"F1Score: .* It should be a Python float"),
+    (lambda: M.F1Score(average="mean"), ValueError, r"F1Score: invalid `average` argument"),
+    (lambda: M.FBetaScore(beta=0.0), ValueError, r"FBetaScore: .* It should be > 0"),
+    (lambda: M.FBetaScore(beta=2), ValueError, r"FBetaScore: .* It should be a Python float"),
+    (lambda: M.MeanIoU(num_classes=0), ValueError, r"MeanIoU: `num_classes` must be a positi"),
+    (lambda: M.IoU(3, [0, 3]), ValueError, r"IoU: target class id 3 is out of range"),
+    (lambda: M.IoU(3, []), ValueError, r"IoU: `target_class_ids` must not be empty"),
+    (lambda: M.PrecisionAtRecall(1.5), ValueError, r"PrecisionAtRecall: `recall` must be in"),
+    (lambda: M.SensitivityAtSpecificity(0.5, num_thresholds=0), ValueError,
+     r"SensitivityAtSpecificity: `num_thresholds` must be > 0"),
+    (lambda: M.AUC(multi_label="no"), TypeError, r"AUC: `multi_label` must be a boolean"),
+    (lambda: M.AUC(num_labels=3), ValueError, r"`num_labels` is needed only when"),
+    (lambda: M.Mean(dtype="floaty"), TypeError, r"Mean: `dtype` must name a NumPy dtype"),
     (lambda: M.AUC(num_thresholds=1), ValueError,
      r"AUC: `num_thresholds` must be > 1. Received: num_thresholds=1"),
     (lambda: M.AUC(num_thresholds="200"), TypeError, r"AUC: `num_thresholds` must be an integer"),
     (lambda: M.AUC(num_thresholds=10.0), TypeError, r"AUC: `num_thresholds` must be an integer"),
-    (lambda: M.AUC(curve=3), ValueError, r"AUC: only curve='ROC' is supported. Received: curve=3"),
-    (lambda: M.AUC(summation_method="minoring"), ValueError, r"summation_method='minoring'"),
+    (lambda: M.AUC(curve=3), ValueError, r"AUC: invalid `curve` argument value 3. Expected one"),
+    (lambda: M.AUC(summation_method="mid"), ValueError, r"`summation_method` argument value 'mid"),
     (lambda: M.AUC(from_logits="yes"), TypeError, r"AUC: `from_logits` must be a boolean"),
     (lambda: M.R2Score(num_regressors=-1), ValueError,
      r"R2Score: `num_regressors` must be a non-negative integer. Received: num_regressors=-1"),
@@ -114,14 +128,14 @@ def test_constructor_arguments_validated(make, error, match):
 
 def test_valid_constructor_arguments_accepted():
     assert M.TopKCategoricalAccuracy(k=np.int64(3)).kwargs["k"] == 3
-    assert M.Precision(thresholds=1).threshold == 1.0
+    assert M.Precision(thresholds=1).thresholds == [1.0]
     assert M.F1Score(threshold=1.0).threshold == 1.0
     assert M.AUC(num_thresholds=np.int32(10)).num_thresholds == 10
 
 
 def test_class_id_out_of_range():
-    with pytest.raises(ValueError, match=r"Precision metric 'precision': class_id=5 is out of "
-                                         r"range for y_pred of shape \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"Precision metric 'precision': class_id=5 needs y_pred "
+                                         r"of shape \(num_samples, num_classes > 5\)"):
         M.Precision(class_id=5).update_state(np.zeros((2, 3)), np.zeros((2, 3)))
 
 

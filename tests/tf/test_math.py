@@ -1,5 +1,7 @@
 """tf.math and the reduce_* functions (results as TensorFlow 2.21 gives them)."""
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -27,7 +29,7 @@ def test_reductions_match_numpy(name, ref, axis, keepdims):
 
 
 def test_top_level_reductions_and_gradients():
-    assert tf.reduce_sum is tf.math.reduce_sum
+    assert inspect.unwrap(tf.reduce_sum) is tf.math.reduce_sum
     check_op(lambda t: tf.reduce_mean(t, axis=[0, 2]), lambda t: t.mean((0, 2)), [(2, 3, 4)])
     check_op(lambda t: tf.reduce_logsumexp(t, -1), lambda t: torch.logsumexp(t, -1), [(3, 4)])
 

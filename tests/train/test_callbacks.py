@@ -118,8 +118,8 @@ def test_model_checkpoint_best_only_and_weights_only(tmp_path):
     for a, b in zip(other.get_weights(), m.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    with pytest.raises(ValueError, match="must end in .keras"):
-        callbacks.ModelCheckpoint(str(tmp_path / "m.h5"))
+    with pytest.raises(ValueError, match="must end in `.keras`"):
+        callbacks.ModelCheckpoint(str(tmp_path / "model"))
 
 
 def test_learning_rate_scheduler_and_reduce_on_plateau():

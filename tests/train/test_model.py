@@ -55,7 +55,8 @@ def test_functional_model_with_branches_merges_and_two_outputs():
     cls = layers.Dense(2, activation="softmax", name="cls")(joined)
     reg = layers.Dense(1, name="reg")(joined)
     model = keras.Model(inputs=[a, b], outputs=[cls, reg])
-    assert [layer.name for layer in model.layers][:2] == ["features", "extra"]
+    names = [layer.name for layer in model.layers]  # Keras's order: by depth from the outputs
+    assert (names[0], names[4], names[-2:]) == ("features", "extra", ["cls", "reg"]), names
     model.compile(optimizer="adam", loss={"cls": "sparse_categorical_crossentropy",
                                           "reg": "mse"},
                   loss_weights={"cls": 1.0, "reg": 0.5}, metrics={"cls": ["accuracy"]})

@@ -1,5 +1,15 @@
 """``keras.datasets``."""
 
-from glassnet.keras.datasets import fashion_mnist, mnist
+from glassnet.keras.datasets import (
+    boston_housing,
+    california_housing,
+    cifar10,
+    cifar100,
+    fashion_mnist,
+    imdb,
+    mnist,
+    reuters,
+)
 
-__all__ = ["fashion_mnist", "mnist"]
+__all__ = ["boston_housing", "california_housing", "cifar10", "cifar100", "fashion_mnist",
+           "imdb", "mnist", "reuters"]

@@ -6,7 +6,7 @@ submodule (``ops.image.resize``). Everything returns glassnet ``Tensor``s, so gr
 through these functions into layers' weights.
 
 Not provided (no real-valued, eager meaning in glassnet): fft/fft2/ifft2/rfft/irfft/stft/
-istft, view_as_complex/view_as_real, eig, lu_factor, jvp, custom_gradient, ctc_loss,
+istft, view_as_complex/view_as_real, eig, lu_factor, jvp, custom_gradient,
 ctc_decode, fold/unfold, polar, adaptive pools, nan-aware median/quantile/percentile,
 vectorize, view, i0, rearrange.
 
@@ -17,12 +17,12 @@ vectorize, view, i0, rearrange.
 """
 
 from glassnet.keras.ops import core, image, linalg, math, nn, numpy
-from glassnet.keras.ops import symbolic as _symbolic
 from glassnet.keras.ops.core import *  # noqa: F403 - named by the module's __all__
 from glassnet.keras.ops.linalg import *  # noqa: F403 - named by the module's __all__
 from glassnet.keras.ops.math import *  # noqa: F403 - named by the module's __all__
 from glassnet.keras.ops.nn import *  # noqa: F403 - named by the module's __all__
 from glassnet.keras.ops.numpy import *  # noqa: F403 - named by the module's __all__
+from glassnet.nn import symbolic_ops as _symbolic
 
 __all__ = ["core", "image", "linalg", "math", "nn", "numpy"]
 __all__ += core.__all__
@@ -31,7 +31,8 @@ __all__ += math.__all__
 __all__ += nn.__all__
 __all__ += numpy.__all__
 
-# On keras.Input tensors, each op becomes a layer of the functional graph (see symbolic.py);
+# On keras.Input tensors, each op becomes a layer of the functional graph (see
+# glassnet/nn/symbolic_ops.py);
 # wrapped in its module, so ops.numpy.matmul stays ops.matmul.
 for _module in (core, linalg, math, nn, numpy, image):
     _symbolic.wrap_namespace(vars(_module), _module.__all__)

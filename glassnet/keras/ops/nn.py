@@ -16,12 +16,13 @@ import numpy as np
 
 from glassnet.autograd import ops as _ops
 from glassnet.keras.ops.core import convert_to_tensor, floating
+from glassnet.losses.ctc import ctc_loss
 
 _t = convert_to_tensor
 
 __all__ = [
     "average_pool", "batch_normalization", "binary_crossentropy", "categorical_crossentropy",
-    "celu", "conv", "conv_transpose", "depth_to_space", "depthwise_conv",
+    "celu", "conv", "ctc_loss", "conv_transpose", "depth_to_space", "depthwise_conv",
     "dot_product_attention", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
     "hard_swish", "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid",
     "log_softmax", "max_pool", "moments", "multi_hot", "normalize", "one_hot", "psnr", "relu",

@@ -2,7 +2,7 @@
 
 from glassnet.nn.input_spec import InputSpec
 from glassnet.nn.layer import Layer
-from glassnet.nn.layers.activation import ELU, LeakyReLU, ReLU, Softmax
+from glassnet.nn.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from glassnet.nn.layers.adaptive_pooling import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
@@ -19,6 +19,19 @@ from glassnet.nn.layers.attention import (
     MultiHeadAttention,
 )
 from glassnet.nn.layers.category_encoding import CategoryEncoding
+from glassnet.nn.layers.color_augmentation import (
+    AutoContrast,
+    Equalization,
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomSaturation,
+    RandomSharpness,
+    Solarization,
+)
 from glassnet.nn.layers.conv1d_transpose import Conv1DTranspose
 from glassnet.nn.layers.convolutional import (
     Conv1D,
@@ -44,9 +57,47 @@ from glassnet.nn.layers.discretization import Discretization
 from glassnet.nn.layers.einsum_dense import EinsumDense
 from glassnet.nn.layers.embedding import Embedding, Masking, ReversibleEmbedding
 from glassnet.nn.layers.feature_preprocessing import Normalization
+from glassnet.nn.layers.geometric_augmentation import (
+    RandomElasticTransform,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomPerspective,
+    RandomShear,
+)
+from glassnet.nn.layers.group_normalization import GroupNormalization
 from glassnet.nn.layers.hashing import HashedCrossing, Hashing
-from glassnet.nn.layers.merge import Add, Concatenate, add, concatenate
-from glassnet.nn.layers.normalization import BatchNormalization, LayerNormalization
+from glassnet.nn.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from glassnet.nn.layers.mixing_augmentation import (
+    AugMix,
+    CutMix,
+    MaxNumBoundingBoxes,
+    MixUp,
+    RandAugment,
+)
+from glassnet.nn.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from glassnet.nn.layers.normalization import (
+    BatchNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    UnitNormalization,
+)
 from glassnet.nn.layers.pipeline import Pipeline
 from glassnet.nn.layers.pooling import (
     AveragePooling1D,
@@ -91,6 +142,7 @@ from glassnet.nn.layers.recurrent import (
     StackedRNNCells,
     TimeDistributed,
 )
+from glassnet.nn.layers.regularization import ActivityRegularization, Identity
 from glassnet.nn.layers.reshaping import (
     Cropping1D,
     Cropping2D,
@@ -105,6 +157,7 @@ from glassnet.nn.layers.reshaping import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from glassnet.nn.layers.spectrogram import MelSpectrogram, STFTSpectrogram
 from glassnet.nn.layers.text import IntegerLookup, StringLookup, TextVectorization
 from glassnet.nn.layers.wrappers import SpectralNormalization, Wrapper
 
@@ -133,7 +186,15 @@ __all__ = [
     "SeparableConvolution1D", "SeparableConvolution2D", "MaxPool3D", "AvgPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
     "GlobalMaxPool2D", "GlobalMaxPool3D", "CategoryEncoding", "Discretization", "EinsumDense",
-    "HashedCrossing", "Hashing", "Normalization",
+    "HashedCrossing", "Hashing", "Normalization", "PReLU", "GroupNormalization",
+    "UnitNormalization", "RMSNormalization", "Subtract", "Multiply", "Average", "Maximum",
+    "Minimum", "Dot", "subtract", "multiply", "average", "maximum", "minimum", "dot",
+    "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Identity",
+    "AutoContrast", "Equalization", "RandomColorDegeneration", "RandomColorJitter",
+    "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPosterization", "RandomSaturation",
+    "RandomSharpness", "Solarization", "RandomElasticTransform", "RandomErasing",
+    "RandomGaussianBlur", "RandomPerspective", "RandomShear", "AugMix", "CutMix",
+    "MaxNumBoundingBoxes", "MixUp", "RandAugment", "MelSpectrogram", "STFTSpectrogram",
     "Conv1DTranspose", "Convolution1DTranspose",
 ]
 # Keras's short aliases

@@ -1,4 +1,4 @@
-"""BatchNormalization and LayerNormalization."""
+"""BatchNormalization, LayerNormalization, UnitNormalization and RMSNormalization."""
 
 from __future__ import annotations
 
@@ -166,3 +166,96 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs):
         return self._affine(ops.standardize(inputs, self.axes, self.epsilon))
+
+
+def _axis_list(axis, layer):
+    """Keras's ``axis``: an int, or a list/tuple of ints (kept as a list)."""
+    if isinstance(axis, (list, tuple)) and axis and all(check._is_int(a) for a in axis):
+        return [int(a) for a in axis]
+    if check._is_int(axis):
+        return int(axis)
+    raise TypeError(f"{layer}: invalid value for `axis` argument: expected an int or a "
+                    f"list/tuple of ints. Received: axis={axis!r}")
+
+
+def _check_axes_in(layer, axis, input_shape):
+    for a in axis if isinstance(axis, list) else [axis]:
+        if not -len(input_shape) <= a < len(input_shape):
+            raise ValueError(f"{type(layer).__name__} '{layer.name}': axis {a} is out of "
+                             f"bounds for input shape {tuple(input_shape)}. Received: "
+                             f"axis={axis}")
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm along ``axis``: y = x / max(||x||_2, 1e-12).
+
+    >>> UnitNormalization()(np.array([[3.0, 4.0]])).numpy().astype(float).round(3).tolist()
+    [[0.6, 0.8]]
+    """
+
+    supports_masking = True
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _axis_list(axis, "UnitNormalization")
+
+    def check_input(self, inputs):
+        _check_axes_in(self, self.axis, inputs.shape)
+
+    def call(self, inputs):
+        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
+        return ops.normalize(inputs, axis=axis, order=2, epsilon=1e-12)
+
+    def compute_output_shape(self, input_shape):
+        _check_axes_in(self, self.axis, input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class RMSNormalization(Layer):
+    """Root-mean-square normalization (Keras 3's, as ``torch.nn.RMSNorm``), no centring:
+
+        y = x / sqrt(mean(x**2) + epsilon) * scale
+
+    the mean over ``axis`` (an int or a list), ``scale`` a learned weight of the size of
+    those axes (initialized to ones). After building, ``axis`` is a sorted list (Keras).
+
+    >>> RMSNormalization(epsilon=0.0)(np.array([[1.0, -1.0]])).numpy().tolist()
+    [[1.0, -1.0]]
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _axis_list(axis, "RMSNormalization")
+        self.epsilon = check.number(epsilon, "epsilon", "RMSNormalization", low=0)
+
+    def build(self, input_shape):
+        _check_axes_in(self, self.axis, input_shape)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        self.axis = sorted(axes)
+        shape = tuple(input_shape[a] for a in self.axis)
+        if None in shape:
+            raise ValueError(f"RMSNormalization '{self.name}': the normalized axes {self.axis} "
+                             f"need known sizes (the scale has one entry per position); "
+                             f"received input shape {tuple(input_shape)}")
+        self.scale = self.add_weight("scale", shape, "ones")
+
+    def check_input(self, inputs):
+        expected, got = tuple(self._build_input_shape), tuple(inputs.shape)
+        if len(got) != len(expected) or any(got[a] != expected[a] for a in self.axis):
+            raise ValueError(f"RMSNormalization '{self.name}' was built for inputs of shape "
+                             f"{expected} (normalizing axis {self.axis}), received input of "
+                             f"shape {got}")
+
+    def call(self, inputs):
+        return ops.rms_normalization(inputs, scale=self.scale, axis=tuple(self.axis),
+                                     epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        _check_axes_in(self, self.axis, input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}

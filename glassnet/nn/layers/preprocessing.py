@@ -1,8 +1,10 @@
 """Preprocessing layers usable inside a model: Rescaling, Resizing, CenterCrop, RandomCrop,
 RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomContrast, RandomBrightness.
 
-The random ones act only when called with ``training=True`` (as ``fit`` does) and are the
-identity, or their deterministic counterpart, at inference. Factors follow Keras 3: a number f
+The random ones act while training and on a plain call (``layer(x)``, ``model(x)``,
+``ds.map(layer)``: Keras 3's default ``training=True``), and are the identity, or their
+deterministic counterpart, at inference (``training=False``, as ``predict`` and ``evaluate``
+pass). Factors follow Keras 3: a number f
 means the range [-f, f] (rotation in fractions of a full turn, translation and zoom in
 fractions of the image size, positive zoom zooming out). Resampling uses scipy.ndimage
 through ``glassnet.data.image``; the random layers sit at a model's input and pass no
@@ -46,6 +48,12 @@ def _value_range(value, layer):
     return tuple(value)
 
 
+def _augments(training):
+    """Whether a random layer draws: unless ``training`` is False (Keras 3's ``call(data,
+    training=True)``: a plain call augments; predict and evaluate pass False)."""
+    return training is None or bool(training)
+
+
 class _Image(Layer):
     """Base: checks for NHWC (or HWC) input, keeps a seeded generator."""
 
@@ -73,19 +81,34 @@ class _Image(Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+def _number_or_list(value, arg):
+    """A number, or a list of numbers broadcast against the input's last axes (Keras takes
+    per-channel ``scale`` and ``offset``, as EfficientNet's input normalization does)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        values = [check.number(v, arg, "Rescaling") for v in np.ravel(value)]
+        if not values:
+            raise ValueError(f"Rescaling: `{arg}` must be a number or a non-empty list of "
+                             f"numbers. Received: {arg}={value!r}")
+        return np.asarray(values, np.float64).reshape(np.shape(value)).tolist()
+    return check.number(value, arg, "Rescaling")
+
+
 class Rescaling(Layer):
-    """x * scale + offset (e.g. scale=1/255 maps pixels to [0, 1])."""
+    """x * scale + offset (e.g. scale=1/255 maps pixels to [0, 1]); ``scale`` and ``offset``
+    may be lists, one value per channel (broadcast against the last axes)."""
 
     supports_masking = True  # passes the mask on, as Keras
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.scale = check.number(scale, "scale", "Rescaling")
-        self.offset = check.number(offset, "offset", "Rescaling")
+        self.scale = _number_or_list(scale, "scale")
+        self.offset = _number_or_list(offset, "offset")
 
     def call(self, inputs):
-        out = inputs * self.scale
-        return out + self.offset if self.offset else out
+        scale, offset = (v if isinstance(v, float) else np.asarray(v, inputs.dtype)
+                         for v in (self.scale, self.offset))
+        out = inputs * scale
+        return out + offset if np.any(offset) else out
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -149,7 +172,7 @@ class RandomCrop(CenterCrop):
 
     def call(self, inputs, training=None):
         top, left = self._crop_start(inputs)
-        if training:
+        if _augments(training):
             rng = self.rng()
             top = int(rng.integers(0, inputs.shape[-3] - self.height + 1))
             left = int(rng.integers(0, inputs.shape[-2] - self.width + 1))
@@ -166,7 +189,7 @@ class RandomFlip(_Image):
         self.mode = check.one_of(mode, self.MODES, "mode", "RandomFlip")
 
     def call(self, inputs, training=None):
-        if not training:
+        if not _augments(training):
             return inputs
         x = inputs.data
         batch = x if x.ndim == 4 else x[None]
@@ -200,7 +223,7 @@ class _RandomAffine(_Image):
         raise NotImplementedError
 
     def call(self, inputs, training=None):
-        if not training:
+        if not _augments(training):
             return inputs
         x = inputs.data
         batch = x if x.ndim == 4 else x[None]
@@ -293,7 +316,7 @@ class RandomContrast(_Image):
         self.range = (1 + low, 1 + high) if np.isscalar(factor) else (low, high)
 
     def call(self, inputs, training=None):
-        if not training:
+        if not _augments(training):
             return inputs
         x = inputs.data.astype(np.float64)
         batch = x if x.ndim == 4 else x[None]
@@ -319,7 +342,7 @@ class RandomBrightness(_Image):
                              f"{factor}")
 
     def call(self, inputs, training=None):
-        if not training:
+        if not _augments(training):
             return inputs
         x = inputs.data.astype(np.float64)
         batch = x if x.ndim == 4 else x[None]

@@ -1,7 +1,9 @@
 """Callbacks with Keras's names and hooks."""
 
+from glassnet.train.callbacks.backup import BackupAndRestore
 from glassnet.train.callbacks.base import Callback, CallbackList, History
-from glassnet.train.callbacks.logging import CSVLogger, LambdaCallback, ModelCheckpoint, TensorBoard
+from glassnet.train.callbacks.checkpoint import ModelCheckpoint
+from glassnet.train.callbacks.logging import CSVLogger, LambdaCallback, TensorBoard
 from glassnet.train.callbacks.progbar import ProgbarLogger
 from glassnet.train.callbacks.training import (
     EarlyStopping,
@@ -10,6 +12,6 @@ from glassnet.train.callbacks.training import (
     TerminateOnNaN,
 )
 
-__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+__all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger",
            "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN"]

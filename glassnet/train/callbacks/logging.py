@@ -1,4 +1,5 @@
-"""Callbacks that record: ModelCheckpoint, CSVLogger, LambdaCallback, TensorBoard."""
+"""Callbacks that record: CSVLogger, LambdaCallback, TensorBoard (and ModelCheckpoint, from
+``checkpoint``)."""
 
 from __future__ import annotations
 
@@ -7,80 +8,8 @@ import os
 
 import numpy as np
 
-from glassnet.train.callbacks.base import Callback, warn
-from glassnet.train.callbacks.training import _monitor_op
-
-
-class FilepathKeyError(KeyError):
-    """A KeyError (as Keras raises) whose message prints as written, not quoted."""
-
-    def __str__(self):
-        return str(self.args[0]) if self.args else ""
-
-
-class ModelCheckpoint(Callback):
-    """Save the model (or its weights) at the end of each epoch, or only when ``monitor``
-    improves (``save_best_only``). ``filepath`` may hold ``{epoch}`` and log keys, e.g.
-    ``"ckpt-{epoch:02d}-{val_loss:.2f}.keras"``. Files are written atomically: a temporary
-    file renamed into place, so an interrupted save leaves the previous checkpoint intact."""
-
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):
-        super().__init__()
-        filepath = os.fspath(filepath)
-        if save_freq != "epoch":
-            raise ValueError("ModelCheckpoint: only save_freq='epoch' is supported")
-        if save_weights_only and not filepath.endswith(".weights.npz") and \
-                not filepath.endswith(".weights.h5"):
-            raise ValueError(f"ModelCheckpoint: with save_weights_only=True the filepath must "
-                             f"end in .weights.npz (or .weights.h5). Received: {filepath}")
-        if not save_weights_only and not filepath.endswith(".keras"):
-            raise ValueError(f"ModelCheckpoint: the filepath must end in .keras (or use "
-                             f"save_weights_only=True with .weights.npz or .weights.h5). "
-                             f"Received: {filepath}")
-        self.filepath, self.monitor, self.verbose = filepath, monitor, verbose
-        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        self.mode = _monitor_op(mode, monitor, "ModelCheckpoint")
-        # Keras starts from +inf (-inf for mode "max"), so the first epoch always improves.
-        self.best = initial_value_threshold if initial_value_threshold is not None else \
-            (-np.inf if self.mode == "max" else np.inf)
-
-    def _file_path(self, epoch, logs):
-        try:
-            return self.filepath.format(epoch=epoch + 1, **logs)
-        except KeyError as e:
-            raise FilepathKeyError(f"ModelCheckpoint: Failed to format this callback filepath: "
-                           f"\"{self.filepath}\". Reason: the key {e} is not in the "
-                                   f"logs; available keys: {['epoch', *sorted(logs)]}") from None
-        except (IndexError, ValueError, TypeError, AttributeError) as e:
-            raise ValueError(f"ModelCheckpoint: Failed to format this callback filepath: "
-                             f"\"{self.filepath}\". Reason: {type(e).__name__}: {e} "
-                             f"(available keys: {['epoch', *sorted(logs)]})") from None
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        path = self._file_path(epoch, logs)
-        if self.save_best_only:
-            current = logs.get(self.monitor)
-            if current is None:
-                warn(f"ModelCheckpoint: can save best model only with '{self.monitor}' "
-                     f"available; available: {sorted(logs)}")
-                return
-            better = current > self.best if self.mode == "max" else current < self.best
-            if not better:
-                if self.verbose:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
-                          f"{self.best:.5f}")
-                return
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
-                      f"{current:.5f}, saving model to {path}")
-            self.best = current
-        if self.save_weights_only:
-            self.model.save_weights(path)
-        else:
-            self.model.save(path)
+from glassnet.train.callbacks.base import Callback
+from glassnet.train.callbacks.checkpoint import FilepathKeyError, ModelCheckpoint  # noqa: F401
 
 
 class CSVLogger(Callback):
@@ -121,7 +50,6 @@ class LambdaCallback(Callback):
             if not name.startswith("on_") or not hasattr(Callback, name):
                 raise ValueError(f"LambdaCallback: unknown hook '{name}'")
             setattr(self, name, fn)
-
 
 
 class TensorBoard(Callback):

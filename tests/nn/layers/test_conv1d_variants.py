@@ -9,7 +9,7 @@ from helpers import check_layer
 from glassnet import keras
 
 # The defining module until keras.layers exports them.
-from glassnet.nn.layers.convolutional1d_variants import DepthwiseConv1D, SeparableConv1D
+from glassnet.keras.layers import DepthwiseConv1D, SeparableConv1D
 
 
 def ncl(a, inverse=False):

@@ -9,7 +9,7 @@ from helpers import check_layer
 from glassnet import keras
 
 # The defining module until keras.layers exports them (then: keras.layers.Conv3D, ...).
-from glassnet.nn.layers.convolutional3d import Conv3D, Conv3DTranspose
+from glassnet.keras.layers import Conv3D, Conv3DTranspose
 
 
 def ncdhw(a, inverse=False):
@@ -140,12 +140,8 @@ def test_conv3d_fits_tiny_volumes():
 
 
 def test_conv3d_model_saves_and_loads(tmp_path):
-    from glassnet.nn.layers.pooling import GlobalMaxPooling3D, MaxPooling3D
-    from glassnet.nn.layers.reshaping import Cropping3D, ZeroPadding3D
+    from glassnet.keras.layers import Cropping3D, GlobalMaxPooling3D, MaxPooling3D, ZeroPadding3D
 
-    custom = {"Conv3D": Conv3D, "Conv3DTranspose": Conv3DTranspose, "MaxPooling3D": MaxPooling3D,
-              "GlobalMaxPooling3D": GlobalMaxPooling3D, "ZeroPadding3D": ZeroPadding3D,
-              "Cropping3D": Cropping3D}
     model = keras.Sequential([keras.Input((4, 4, 4, 2)), ZeroPadding3D(((1, 0), 1, (0, 1))),
                               Conv3D(3, 2, padding="same"), MaxPooling3D(),
                               Conv3DTranspose(2, 2, strides=2, output_padding=1),
@@ -153,6 +149,6 @@ def test_conv3d_model_saves_and_loads(tmp_path):
     x = np.random.default_rng(0).normal(size=(2, 4, 4, 4, 2)).astype("float32")
     path = tmp_path / "volumes.keras"
     model.save(path)
-    again = keras.models.load_model(path, custom_objects=custom)
+    again = keras.models.load_model(path)
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)

@@ -9,17 +9,15 @@ from helpers import check_layer
 from glassnet import keras
 
 # The defining modules until keras.layers exports them.
-from glassnet.nn.layers.adaptive_pooling import (
+from glassnet.keras.layers import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
     AdaptiveAveragePooling3D,
     AdaptiveMaxPooling1D,
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
-)
-from glassnet.nn.layers.convolutional3d import Conv3D
-from glassnet.nn.layers.pooling import (
     AveragePooling3D,
+    Conv3D,
     GlobalAveragePooling3D,
     GlobalMaxPooling3D,
     MaxPooling3D,

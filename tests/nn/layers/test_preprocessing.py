@@ -29,10 +29,12 @@ def test_deterministic_layers():
 ])
 def test_random_layers_act_only_when_training_and_are_seeded(make):
     layer = make()
-    np.testing.assert_array_equal(layer(BATCH).numpy(), BATCH)  # inference: identity
+    np.testing.assert_array_equal(layer(BATCH, training=False).numpy(), BATCH)  # inference
     out = layer(BATCH, training=True).numpy()
     assert out.shape == BATCH.shape and not np.allclose(out, BATCH)
     np.testing.assert_array_equal(make()(BATCH, training=True).numpy(), out)
+    # a plain call augments, as Keras 3's (its call's default is training=True)
+    np.testing.assert_array_equal(make()(BATCH).numpy(), out)
     config = layer.get_config()
     assert type(layer).from_config(config).get_config() == config
 
@@ -43,7 +45,7 @@ def test_random_layers_do_what_they_say():
         assert np.array_equal(out, x) or np.array_equal(out, x[:, ::-1])
     crop = layers.RandomCrop(4, 4, seed=0)
     assert crop(BATCH, training=True).shape == (6, 4, 4, 3)
-    np.testing.assert_array_equal(crop(BATCH).numpy(), BATCH[:, 2:6, 3:7])
+    np.testing.assert_array_equal(crop(BATCH, training=False).numpy(), BATCH[:, 2:6, 3:7])
     bright = layers.RandomBrightness((0.1, 0.1))(BATCH, training=True).numpy()
     np.testing.assert_allclose(bright, np.clip(BATCH + 25.5, 0, 255), rtol=1e-6)
     flat = layers.RandomContrast((0.0, 0.0))(BATCH, training=True).numpy()

@@ -10,8 +10,8 @@ from helpers import check_layer
 from glassnet import keras
 
 # The defining module until keras.layers exports them.
-from glassnet.nn.layers.convolutional3d import Conv3D
-from glassnet.nn.layers.reshaping import (
+from glassnet.keras.layers import (
+    Conv3D,
     Cropping1D,
     Cropping3D,
     SpatialDropout1D,

@@ -111,3 +111,21 @@ def test_input_spec_checks_with_keras_messages():
         assert_input_compatibility([spec, spec], [np.zeros((1, 1, 8))], "m")
     with pytest.raises(ValueError, match="maximum allowed value"):
         layers.InputSpec(ndim=2, axes={3: 1})
+
+
+def test_a_layer_s_input_spec_is_checked_on_every_call():
+    class Pairwise(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = layers.InputSpec(ndim=3, axes={-1: 2})
+
+        def call(self, x):
+            return x * 2
+
+    layer = Pairwise(name="pairwise")
+    assert layer(np.ones((1, 4, 2), "float32")).shape == (1, 4, 2)
+    with pytest.raises(ValueError, match=r'Input 0 of layer "pairwise" is incompatible with '
+                                         r'the layer: expected ndim=3, found ndim=2'):
+        layer(np.ones((4, 2), "float32"))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 2"):
+        layer(keras.Input((4, 3)))

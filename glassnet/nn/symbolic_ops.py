@@ -1,9 +1,11 @@
-"""keras.ops on ``keras.Input`` tensors: ``keras.Model(x, ops.sum(ops.square(x), -1))``.
+"""Ops on ``keras.Input`` tensors: ``keras.Model(x, ops.sum(ops.square(x), -1))``.
 
-Keras 3 lets a functional model call ops between layers. Here an op called on a symbolic
-tensor (anywhere in its arguments, or one level down in a list of them) becomes a ``Lambda``
-layer named after the op, whose function replays the op on the real tensors; the model's
-graph then runs it like any layer. As with every ``Lambda``, such a model trains and
+Keras 3 lets a functional model call ``keras.ops`` between layers, and tf.keras 2 lets it
+call TensorFlow functions (``tf.reduce_mean(z)``, ``tf.nn.relu(h)``): ``keras.ops``, the
+top-level ``tf.*`` functions and ``tf.nn`` are wrapped by ``symbolic_aware``. An op called
+on a symbolic tensor (anywhere in its arguments, or one level down in a list of them) becomes
+a ``Lambda`` layer named after the op, whose function replays the op on the real tensors;
+the model's graph then runs it like any layer. As with every ``Lambda``, such a model trains and
 predicts but is refused by ``save`` (a function is code, not data).
 
 >>> from glassnet import keras
@@ -60,10 +62,16 @@ def _replaced(args, kwargs, places, values):
     return args, kwargs
 
 
+_WRAPPED = {}  # one wrapper per function, so that aliases stay one object (max_pool2d)
+
+
 def symbolic_aware(fn):
-    """``fn`` as is on values; on symbolic tensors, a Lambda layer that calls ``fn``."""
-    if fn.__name__ in _KEEP:
+    """``fn`` as is on values; on symbolic tensors, a Lambda layer that calls ``fn``.
+    ``inspect.unwrap`` gives ``fn`` back."""
+    if fn.__name__ in _KEEP or hasattr(fn, "__wrapped__") and fn in _WRAPPED.values():
         return fn
+    if fn in _WRAPPED:
+        return _WRAPPED[fn]
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
@@ -82,6 +90,7 @@ def symbolic_aware(fn):
         layer = Lambda(replay, name=unique_name(fn.__name__))
         return layer(symbolic if len(places) > 1 else symbolic[0])
 
+    _WRAPPED[fn] = op
     return op
 
 

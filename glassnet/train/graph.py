@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 
 from glassnet.nn.layers.core import InputLayer
+from glassnet.nn.layers.operators import TensorOperator
 from glassnet.nn.symbolic import SymbolicTensor
 from glassnet.train import fusion
 
@@ -171,8 +172,9 @@ class LayerGraph:
             node_depth[id(t)] = layer_depth[id(t.layer)] = depth
             layers[id(t.layer)] = t.layer
             if id(t) not in input_ids:
+                step = 0 if _unpacks(t) else 1
                 for p in t.parents():
-                    node_depth[id(p)] = max(depth + 1, node_depth.get(id(p), 0))
+                    node_depth[id(p)] = max(depth + step, node_depth.get(id(p), 0))
         # inputs the outputs do not reach and the layers of added losses/metrics come last
         extra = [t.layer for t in [*self.inputs, *self.nodes] if id(t.layer) not in layers]
         ordered = sorted(layers, key=lambda k: (-layer_depth[k], first_seen[k]))
@@ -289,3 +291,12 @@ def adjust_rank(x, shape):
     if ndim == len(shape) + 1 and x.shape[-1] == 1:
         return x[..., 0]
     return x
+
+
+def _unpacks(t):
+    """Whether ``t`` picks one output of a layer with several (``out, h, c = lstm(x)``): an
+    indexing step of glassnet's graph that is no node of Keras's, so it adds no depth."""
+    source = t.inputs
+    return isinstance(t.layer, TensorOperator) and t.layer.operator == "get_item" \
+        and isinstance(source, SymbolicTensor) and bool(source.shape) \
+        and isinstance(source.shape[0], tuple)

@@ -249,3 +249,17 @@ def test_array_likes_are_data_not_generators():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(Frame(X), Y, epochs=1, verbose=0)
     assert model.predict(gn.tensor(X[:3]), verbose=0).shape == (3, 2)
+
+
+def test_layers_are_listed_in_keras_order_through_unpacked_outputs():
+    # Keras's seq2seq example reads model.layers[2] as the encoder LSTM: unpacking a layer's
+    # outputs (out, h, c = lstm(x)) adds no depth, as it adds no node in Keras
+    encoder_inputs = keras.Input((None, 5), name="encoder_inputs")
+    _, h, c = layers.LSTM(8, return_state=True, name="encoder")(encoder_inputs)
+    decoder_inputs = keras.Input((None, 6), name="decoder_inputs")
+    seq, _, _ = layers.LSTM(8, return_sequences=True, return_state=True, name="decoder")(
+        decoder_inputs, initial_state=[h, c])
+    model = keras.Model([encoder_inputs, decoder_inputs], layers.Dense(6, name="dense")(seq))
+    # Keras 3.15's order for the same model
+    assert [layer.name for layer in model.layers] == [
+        "encoder_inputs", "decoder_inputs", "encoder", "decoder", "dense"]

@@ -17,8 +17,6 @@ Epoch times: glassnet and Keras inside one fit call (the epochs after the first)
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -28,10 +26,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from mlp_training import (  # noqa: E402
-    THREAD_VARS,
     fit_epoch_times,
-    print_table,
-    run_workers,
+    samples_benchmark_main,
     tensorflow_keras,
 )
 
@@ -108,8 +104,8 @@ def run_torch(args):
         loss_fn(model(X[idx]), Y[idx]).backward()
         opt.step()
 
-    for i in range(3):
-        step(torch.arange(i * BATCH, (i + 1) * BATCH))
+    for _ in range(3):  # warm-up
+        step(torch.arange(min(BATCH, len(X))))
     times = []
     for _ in range(args.epochs):
         start = time.perf_counter()
@@ -125,26 +121,13 @@ ROWS = [("(a) Conv3D classifier, batch 32", "conv3d", "s/epoch"),
         ("(b) ResNet50 predict, 32 images", "resnet50_predict", "s")]
 
 
+def describe(args):
+    return (f"{args.threads} threads, {args.samples} volumes of {SIDE}^3, "
+            f"{args.epochs} timed epoch(s)")
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=512)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--only", default="glassnet,torch,keras")
-    parser.add_argument("--keras-python", default=None,
-                        help="the interpreter for the Keras (TensorFlow) worker")
-    parser.add_argument("--worker", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        for var in THREAD_VARS:
-            os.environ.setdefault(var, str(args.threads))
-        print(json.dumps(RUNNERS[args.worker](args)))
-        return
-    results = run_workers(__file__, args, extra=["--samples", str(args.samples)],
-                          pythons={"keras": args.keras_python})
-    print(f"\n{args.threads} threads, {args.samples} volumes of {SIDE}^3, "
-          f"{args.epochs} timed epoch(s)")
-    print_table(results, ROWS)
+    samples_benchmark_main(__file__, __doc__, RUNNERS, ROWS, 512, describe)
 
 
 if __name__ == "__main__":

@@ -254,6 +254,31 @@ def main():
     print_table(results, ROWS)
 
 
+def samples_benchmark_main(script, doc, runners, rows, samples, describe):
+    """The command line of a benchmark over ``--samples`` examples with a Keras worker that
+    may run under another interpreter: as a worker, run one framework and print its JSON;
+    else run every framework of ``--only`` and print the table, headed by
+    ``describe(args)``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=samples)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", default="glassnet,torch,keras")
+    parser.add_argument("--keras-python", default=None,
+                        help="the interpreter for the Keras (TensorFlow) worker")
+    parser.add_argument("--worker", choices=sorted(runners), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        for var in THREAD_VARS:
+            os.environ.setdefault(var, str(args.threads))
+        print(json.dumps(runners[args.worker](args)))
+        return
+    results = run_workers(script, args, extra=["--samples", str(args.samples)],
+                          pythons={"keras": args.keras_python})
+    print(f"\n{describe(args)}")
+    print_table(results, rows)
+
+
 def print_table(results, rows):
     """One line per (label, key, unit) row: each framework's number, then glassnet's ratio
     to each other framework."""

@@ -23,8 +23,6 @@ interpreter with TensorFlow; glassnet's own environment need not have it).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -34,11 +32,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from mlp_training import (  # noqa: E402
-    THREAD_VARS,
     fit_epoch_times,
     latency,
-    print_table,
-    run_workers,
+    samples_benchmark_main,
     tensorflow_keras,
 )
 
@@ -190,26 +186,13 @@ ROWS = [("(a) BiLSTM IMDB-shaped, batch 32", "bilstm", "s/epoch"),
         ("(c) one sample, transformer model(x)", "transformer_call_ms", "ms")]
 
 
+def describe(args):
+    return (f"{args.threads} threads, {args.samples} sequences of {LENGTH}, "
+            f"{args.epochs} timed epoch(s)")
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=25000)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--only", default="glassnet,torch,keras")
-    parser.add_argument("--keras-python", default=None,
-                        help="the interpreter for the Keras (TensorFlow) worker")
-    parser.add_argument("--worker", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        for var in THREAD_VARS:
-            os.environ.setdefault(var, str(args.threads))
-        print(json.dumps(RUNNERS[args.worker](args)))
-        return
-    results = run_workers(__file__, args, extra=["--samples", str(args.samples)],
-                          pythons={"keras": args.keras_python})
-    print(f"\n{args.threads} threads, {args.samples} sequences of {LENGTH}, "
-          f"{args.epochs} timed epoch(s)")
-    print_table(results, ROWS)
+    samples_benchmark_main(__file__, __doc__, RUNNERS, ROWS, 25000, describe)
 
 
 if __name__ == "__main__":

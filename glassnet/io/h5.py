@@ -3,6 +3,7 @@ plain dataset stored inside the file, of the shape and dtype the model expects."
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import numpy as np
@@ -69,9 +70,9 @@ def check_dataset(h5py, h5, name, expected, filepath):
     return ds
 
 
-def load_arrays_h5(filepath, expected):
-    """The weights of a ``.weights.h5`` file, each checked against ``expected`` (a list of
-    (shape, dtype, name)) before it is read."""
+@contextlib.contextmanager
+def open_h5(filepath):
+    """The HDF5 file at ``filepath`` (a regular file, opened once), read-only."""
     h5py = import_h5py()
     with open_regular_file(filepath) as f:
         try:
@@ -80,24 +81,32 @@ def load_arrays_h5(filepath, expected):
             raise UnsafeFileError(f"{filepath} is not an HDF5 file, or is damaged "
                                   f"({err})") from None
         with h5:
-            names = sorted(h5.keys())
-            bad = [n for n in names if not _NAME.match(n)]
-            if bad:
-                raise UnsafeFileError(f"{filepath}: unexpected entry '{bad[0]}' (a glassnet "
-                                      f"weights file holds datasets 00000, 00001, ...); refused")
-            if names != [f"{i:05d}" for i in range(len(names))]:
-                raise UnsafeFileError(f"{filepath}: the datasets are not numbered 00000 to "
-                                      f"{len(names) - 1:05d}; refused")
-            if len(names) != len(expected):
-                raise ValueError(f"{filepath} holds {len(names)} weight arrays but the model "
-                                 f"has {len(expected)}")
-            datasets = [check_dataset(h5py, h5, n, e, filepath)
-                        for n, e in zip(names, expected)]
-            total = sum(int(ds.size) * ds.dtype.itemsize for ds in datasets)
-            if total > archive.MAX_TOTAL_BYTES:
-                raise UnsafeFileError(f"{filepath} declares {total} bytes of weights, over the "
-                                      f"{archive.MAX_TOTAL_BYTES}-byte limit; refused")
-            try:
-                return [np.asarray(ds[()]) for ds in datasets]
-            except OSError as err:
-                raise UnsafeFileError(f"{filepath} is damaged ({err}); refused") from None
+            yield h5
+
+
+def load_arrays_h5(filepath, expected):
+    """The weights of a ``.weights.h5`` file, each checked against ``expected`` (a list of
+    (shape, dtype, name)) before it is read."""
+    h5py = import_h5py()
+    with open_h5(filepath) as h5:
+        names = sorted(h5.keys())
+        bad = [n for n in names if not _NAME.match(n)]
+        if bad:
+            raise UnsafeFileError(f"{filepath}: unexpected entry '{bad[0]}' (a glassnet "
+                                  f"weights file holds datasets 00000, 00001, ...); refused")
+        if names != [f"{i:05d}" for i in range(len(names))]:
+            raise UnsafeFileError(f"{filepath}: the datasets are not numbered 00000 to "
+                                  f"{len(names) - 1:05d}; refused")
+        if len(names) != len(expected):
+            raise ValueError(f"{filepath} holds {len(names)} weight arrays but the model "
+                             f"has {len(expected)}")
+        datasets = [check_dataset(h5py, h5, n, e, filepath)
+                    for n, e in zip(names, expected)]
+        total = sum(int(ds.size) * ds.dtype.itemsize for ds in datasets)
+        if total > archive.MAX_TOTAL_BYTES:
+            raise UnsafeFileError(f"{filepath} declares {total} bytes of weights, over the "
+                                  f"{archive.MAX_TOTAL_BYTES}-byte limit; refused")
+        try:
+            return [np.asarray(ds[()]) for ds in datasets]
+        except OSError as err:
+            raise UnsafeFileError(f"{filepath} is damaged ({err}); refused") from None

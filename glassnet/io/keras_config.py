@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 
+from glassnet.io.model_config import is_tensor_entry, map_tensor_entries, tensor_entries
 from glassnet.io.registry import builtin_classes, resolve
 
 # Arguments that only choose how Keras computes (or what it does in a mode glassnet lacks,
@@ -224,41 +225,12 @@ def _refs(value):
     return [tuple(v[:3]) for v in value]
 
 
-def _is_tensor(value):
-    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
-
-
-def _tensor_refs(value, where, found):
-    """The [name, node, tensor] of every Keras tensor inside ``value`` (nested lists and
-    dicts), in order."""
-    if _is_tensor(value):
-        found.append(_history(value, where))
-    elif isinstance(value, list):
-        for v in value:
-            _tensor_refs(v, where, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _tensor_refs(v, where, found)
-    return found
-
-
-def _decode(value, produced, where):
-    """``value`` with each Keras tensor replaced by the tensor the model made for it."""
-    if _is_tensor(value):
-        return produced[_history(value, where)]
-    if isinstance(value, list):
-        return [_decode(v, produced, where) for v in value]
-    if isinstance(value, dict):
-        return {k: _decode(v, produced, where) for k, v in value.items()}
-    return value
-
-
 def _node_call(node, where):
     """(refs, (args, kwargs)) of one inbound node, Keras 2's or Keras 3's: the tensors it
     needs, and the call's arguments with Keras tensors still in place."""
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
         args, kwargs = node.get("args", []), node.get("kwargs", {})
-        refs = _tensor_refs([args, kwargs], where, []) \
+        refs = [_history(e, where) for e in tensor_entries([args, kwargs])] \
             if isinstance(args, list) and isinstance(kwargs, dict) else []
         if not refs:
             raise ValueError(f"{where} has the inbound node {node!r}; expected args and kwargs "
@@ -276,7 +248,7 @@ def _node_call(node, where):
 
 
 def _history(tensor, where):
-    if not (isinstance(tensor, dict) and tensor.get("class_name") == "__keras_tensor__"):
+    if not is_tensor_entry(tensor):
         raise ValueError(f"{where} is called on {tensor!r}; expected a Keras tensor")
     history = tensor.get("config", {}).get("keras_history")
     return _refs(history)[0]
@@ -306,7 +278,8 @@ def _functional(inner, entries, custom):
         for item in ready:
             name, index, (_, (args, kwargs)) = item
             where = f"the layer '{name}'"
-            args, kwargs = _decode(args, produced, where), _decode(kwargs, produced, where)
+            args, kwargs = (map_tensor_entries(v, lambda e, where=where: produced[
+                _history(e, where)]) for v in (args, kwargs))
             out = made[name](*args, **kwargs)
             for t, tensor in enumerate(out if isinstance(out, (list, tuple)) else [out]):
                 produced[(name, index, t)] = tensor

@@ -16,32 +16,17 @@ filters only, and only after their shape and dtype are found equal to the model'
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
 
 from glassnet.io import archive
-from glassnet.io.archive import open_regular_file, parse_json
+from glassnet.io.archive import parse_json
 from glassnet.io.errors import UnsafeFileError
-from glassnet.io.h5 import check_dataset, import_h5py
+from glassnet.io.h5 import check_dataset, import_h5py, open_h5
 
 MAX_NAMES = 1 << 16        # layers in a file, weights in a layer
 MAX_ATTR_BYTES = archive.MAX_JSON_BYTES
-
-
-@contextlib.contextmanager
-def open_h5(filepath):
-    """The HDF5 file at ``filepath`` (a regular file, opened once), read-only."""
-    h5py = import_h5py()
-    with open_regular_file(filepath) as f:
-        try:
-            h5 = h5py.File(f, "r")
-        except OSError as err:
-            raise UnsafeFileError(f"{filepath} is not an HDF5 file, or is damaged "
-                                  f"({err})") from None
-        with h5:
-            yield h5
 
 
 def _attr(obj, name, filepath):

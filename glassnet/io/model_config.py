@@ -12,10 +12,13 @@ Keras): a loaded model starts from zero states, as after ``reset_states()``.
 from __future__ import annotations
 
 import inspect
+import types
 
 import numpy as np
 
 from glassnet.io.registry import builtin_classes, resolve
+from glassnet.io.serialization import all_custom_objects, get_registered_name
+from glassnet.nn.layers.core import Lambda
 
 
 def _jsonable(value, where, argument=None):
@@ -27,6 +30,13 @@ def _jsonable(value, where, argument=None):
         return value.item()
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":  # Constant(array)
+        return {"class_name": "__numpy__",
+                "config": {"value": value.tolist(), "dtype": value.dtype.name}}
+    if isinstance(value, types.FunctionType) and value.__name__ != "<lambda>":
+        # a function of the user's (an activation, an initializer): saved by its name, as
+        # Keras 3 does; loading finds it only among registered objects and custom_objects
+        return {"class_name": "function", "config": get_registered_name(value)}
     held = f"its argument '{argument}' holds" if argument else "it holds"
     raise TypeError(
         f"cannot save {where}: {held} {value!r}, which is code rather than data. Only "
@@ -42,6 +52,11 @@ def layer_to_config(layer):
 
     if isinstance(layer, Model):
         return model_to_config(layer)
+    if isinstance(layer, Lambda):
+        raise TypeError(f"cannot save layer '{layer.name}': its argument 'function' holds "
+                        f"{layer.function!r}, which is code rather than data (a Lambda layer); "
+                        f"replace it by a small registered Layer subclass (passed back through "
+                        f"custom_objects when loading)")
     return {"class_name": type(layer).__name__,
             "config": _jsonable(layer.get_config(), f"layer '{layer.name}'")}
 
@@ -126,7 +141,9 @@ def _functional_config(model):
     calls, tensor_ref = {}, {}
     for t in graph.inputs:
         tensor_ref[id(t)] = [t.layer.name, 0]
-    layers = {layer.name: {**layer_to_config(layer), "calls": []} for layer in graph.layers}
+    # the name beside the config as well: a user's get_config may leave it out (Keras 3)
+    layers = {layer.name: {**layer_to_config(layer), "name": layer.name, "calls": []}
+              for layer in graph.layers}
     for t in graph.nodes:
         index = calls.get(t.layer.name, 0)
         calls[t.layer.name] = index + 1
@@ -145,7 +162,9 @@ def _functional_config(model):
     return {"name": model.name, "trainable": model.trainable, "layers": list(layers.values()),
             "inputs": [tensor_ref[id(t)] for t in graph.inputs],
             "outputs": [tensor_ref[id(t)] for t in graph.outputs],
-            "multi_input": graph.multi_input, "multi_output": graph.multi_output}
+            "multi_input": graph.multi_input, "multi_output": graph.multi_output,
+            **({"input_keys": graph.input_keys} if graph.input_keys else {}),
+            **({"output_keys": graph.output_keys} if graph.output_keys else {})}
 
 
 def _encode_tensors(value, tensor_ref):
@@ -165,7 +184,7 @@ def _encode_tensors(value, tensor_ref):
     return value
 
 
-def _is_tensor_entry(value):
+def is_tensor_entry(value):
     return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
 
@@ -180,26 +199,26 @@ def _history(value, where):
     return history[0], history[1]
 
 
-def _tensor_refs(value, where, found):
-    """The (layer, call) refs of the encoded tensors in ``value``."""
-    if _is_tensor_entry(value):
-        found.append(_history(value, where))
-    elif isinstance(value, list):
-        for v in value:
-            _tensor_refs(v, where, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _tensor_refs(v, where, found)
+def tensor_entries(value, found=None):
+    """The encoded tensors (``{"class_name": "__keras_tensor__", ...}``) inside ``value``
+    (nested lists and dicts), in order: what a node of a saved graph reads."""
+    found = [] if found is None else found
+    if is_tensor_entry(value):
+        found.append(value)
+    elif isinstance(value, (list, dict)):
+        for v in value.values() if isinstance(value, dict) else value:
+            tensor_entries(v, found)
     return found
 
 
-def _decode_tensors(value, produced, where):
-    if _is_tensor_entry(value):
-        return produced[_history(value, where)]
+def map_tensor_entries(value, fn):
+    """``value`` with ``fn(entry)`` in place of each encoded tensor inside it."""
+    if is_tensor_entry(value):
+        return fn(value)
     if isinstance(value, list):
-        return [_decode_tensors(v, produced, where) for v in value]
+        return [map_tensor_entries(v, fn) for v in value]
     if isinstance(value, dict):
-        return {k: _decode_tensors(v, produced, where) for k, v in value.items()}
+        return {k: map_tensor_entries(v, fn) for k, v in value.items()}
     return value
 
 
@@ -244,13 +263,18 @@ def _build_functional(config, custom_objects):
     for entry in _need(config, "layers", list, where):
         calls = _need(entry, "calls", list, "a layer entry")
         layer = layer_from_config(entry, custom_objects)
-        if layer.name in made:
-            raise ValueError(f"config.json: two layers are named '{layer.name}'")
+        name = entry.get("name", layer.name)
+        if not isinstance(name, str):
+            raise ValueError(f"config.json: a layer entry is named {name!r}; expected a string")
+        if name != layer.name and "name" not in entry.get("config", {}):
+            layer.name = name  # its get_config left the name out
+        if name in made:
+            raise ValueError(f"config.json: two layers are named '{name}'")
         for call in calls:
-            _need(call, "inputs", list, f"a call of layer '{layer.name}'")
-        made[layer.name] = (layer, calls)
+            _need(call, "inputs", list, f"a call of layer '{name}'")
+        made[name] = (layer, calls)
         if isinstance(layer, InputLayer):
-            produced[(layer.name, 0)] = layer.output
+            produced[(name, 0)] = layer.output
     pending = [(name, i, call) for name, (_, cs) in made.items() for i, call in enumerate(cs)]
     while pending:
         progressed = False
@@ -261,7 +285,8 @@ def _build_functional(config, custom_objects):
             extra = call.get("args", [])
             if not isinstance(extra, list):
                 raise ValueError(f"config.json: {where} has 'args' {extra!r}; expected a list")
-            refs = first + _tensor_refs([extra, call.get("kwargs", {})], where, [])
+            refs = first + [_history(e, where) for e in
+                            tensor_entries([extra, call.get("kwargs", {})])]
             if all(r in produced for r in refs):
                 args = [produced[r] for r in first]
                 training = call.get("training")
@@ -273,8 +298,9 @@ def _build_functional(config, custom_objects):
                                                            and k != "training" for k in kwargs):
                     raise ValueError(f"config.json: layer '{name}' has a call whose 'kwargs' is "
                                      f"{kwargs!r}; expected a mapping of argument names")
-                kwargs = _decode_tensors(kwargs, produced, where)
-                extra = _decode_tensors(extra, produced, where)
+                kwargs, extra = (map_tensor_entries(
+                    v, lambda e, where=where: produced[_history(e, where)])
+                    for v in (kwargs, extra))
                 produced[(name, index)] = made[name][0](
                     args if call.get("list_input") else args[0], *extra, training=training,
                     **kwargs)
@@ -293,11 +319,25 @@ def _build_functional(config, custom_objects):
         return [produced[r] for r in refs]
 
     inputs, outputs = tensors("inputs"), tensors("outputs")
+    inputs, outputs = (_keyed(config, key, tensors, f"the model '{config.get('name')}'")
+                       for key, tensors in (("input_keys", inputs), ("output_keys", outputs)))
     model = Model(inputs if config.get("multi_input") else inputs[0],
                   outputs if config.get("multi_output") else outputs[0], name=config.get("name"))
     if not config.get("trainable", True):
         model.trainable = False  # True would also unfreeze layers frozen one by one
     return model
+
+
+def _keyed(config, key, tensors, where):
+    """``tensors`` as the dict a model of dict inputs or outputs was made with."""
+    keys = config.get(key)
+    if keys is None:
+        return tensors
+    if not isinstance(keys, list) or len(keys) != len(tensors) or \
+            not all(isinstance(k, str) for k in keys) or len(set(keys)) != len(keys):
+        raise ValueError(f"config.json: {where} has {key} {keys!r}; expected {len(tensors)} "
+                         f"distinct names")
+    return dict(zip(keys, tensors))
 
 
 def model_from_config(config, custom_objects=None):
@@ -350,6 +390,7 @@ def _from_config(cls, config, custom_objects, class_name):
     """
     if builtin_classes().get(class_name) is cls:
         _check_text_arguments(config, class_name)
+    config = _decode_values(config, custom_objects, config.get("name", class_name))
     takes_custom = "custom_objects" in inspect.signature(cls.from_config).parameters
     if not takes_custom:
         return cls.from_config(config)
@@ -359,6 +400,38 @@ def _from_config(cls, config, custom_objects, class_name):
         config = {key: _nested_layers(value, custom_objects, dtype)
                   for key, value in config.items()}
     return cls.from_config(config, custom_objects=custom_objects)
+
+
+def _decode_values(value, custom_objects, where):
+    """A config with the values ``_jsonable`` tagged made again: NumPy arrays (their size
+    bounded as a weight's), and functions looked up by name among the registered objects and
+    ``custom_objects`` (never imported)."""
+    if isinstance(value, list):
+        return [_decode_values(v, custom_objects, where) for v in value]
+    if not isinstance(value, dict):
+        return value
+    tag = value.get("class_name")
+    if tag == "__numpy__" and set(value) == {"class_name", "config"}:
+        inner = value["config"]  # its size is bounded by the JSON's
+        try:
+            if np.dtype(str(inner["dtype"])).kind not in "biuf":
+                raise TypeError
+            return np.asarray(inner["value"], dtype=inner["dtype"])
+        except (TypeError, ValueError, KeyError):
+            raise ValueError(f"the layer '{where}' holds the array {str(value)[:200]}; "
+                             f"expected a rectangular numeric value and its dtype") from None
+    if tag == "function" and set(value) == {"class_name", "config"}:
+        name = value["config"]
+        found = all_custom_objects(custom_objects)
+        fn = found.get(name) if isinstance(name, str) else None
+        if fn is None and isinstance(name, str):
+            fn = found.get(name.split(">")[-1])
+        if not callable(fn):
+            raise ValueError(f"the layer '{where}' uses the function {name!r}, which is not "
+                             f"registered (keras.saving.register_keras_serializable) nor in "
+                             f"custom_objects; nothing from the file is imported or executed")
+        return fn
+    return {k: _decode_values(v, custom_objects, where) for k, v in value.items()}
 
 
 # With pad_to_max_tokens a lookup allocates max_tokens columns (its idf weights when it is

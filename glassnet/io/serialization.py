@@ -28,7 +28,8 @@ import numpy as np
 __all__ = ["CustomObjectScope", "all_custom_objects", "custom_object_scope", "deserialize_layer",
            "model_from_json", "serialize_layer",
            "deserialize_keras_object", "get_custom_objects", "get_registered_name",
-           "get_registered_object", "register_keras_serializable", "serialize_keras_object"]
+           "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+           "deserialize_activation", "serialize_activation"]
 
 _GLOBAL_CUSTOM_OBJECTS: dict = {}
 _GLOBAL_CUSTOM_NAMES: dict = {}
@@ -351,3 +352,25 @@ def model_from_json(json_string, custom_objects=None):
                         f"{type(json_string).__name__}")
     config = parse_json(bytes(json_string), "model_from_json", "the JSON string")
     return keras_layer_from_config(config, all_custom_objects(custom_objects))
+
+
+def serialize_activation(fn):
+    """``keras.activations.serialize``: a built-in's name, else Keras 3's function dict
+    (``{"class_name": "function", "config": "package>name", ...}``)."""
+    from glassnet.nn import activations
+
+    name = activations.serialize(fn)
+    return name if isinstance(name, str) else serialize_keras_object(fn)
+
+
+def deserialize_activation(config, custom_objects=None):
+    """``keras.activations.deserialize``: the function a name or a function dict names,
+    among the built-ins, the registered functions and ``custom_objects``."""
+    from glassnet.nn import activations
+
+    if isinstance(config, str) and config in activations.ACTIVATIONS:
+        return activations.ACTIVATIONS[config]
+    fn = deserialize_keras_object(config, custom_objects)
+    if not callable(fn):
+        raise ValueError(f"Could not interpret activation function identifier: {config!r}")
+    return fn

@@ -45,7 +45,13 @@ def _is_text(array):
                                          and isinstance(array.flat[0], (str, bytes)))
 
 
-def _input_array(x, name):
+def _input_array(x, name, input_dtype=None):
+    """The data of one input as an array: float32 (floatx), or integers kept as the
+    ``keras.Input`` they feed asks (``Input(dtype="int64")`` before a lookup or hashing)."""
+    if input_dtype is not None and np.dtype(input_dtype).kind in "iu":
+        array = x if isinstance(x, np.ndarray) else np.asarray(x)
+        if array.dtype.kind in "iub":
+            return np.ascontiguousarray(array, dtype=input_dtype)
     try:
         text = x if isinstance(x, np.ndarray) else np.asarray(x)
     except ValueError:
@@ -102,8 +108,11 @@ def flatten_structure(x, input_names, name="x"):
 class ArrayBatches:
     """Batches of in-memory arrays, shuffled each epoch by one gather into fixed buffers."""
 
-    def __init__(self, xs, ys, sample_weight, batch_size, shuffle, steps=None, rng=None):
-        self.xs = [_input_array(x, "x" if len(xs) == 1 else f"x[{i}]") for i, x in enumerate(xs)]
+    def __init__(self, xs, ys, sample_weight, batch_size, shuffle, steps=None, rng=None,
+                 input_dtypes=None):
+        dtypes = input_dtypes or [None] * len(xs)
+        self.xs = [_input_array(x, "x" if len(xs) == 1 else f"x[{i}]", dtype)
+                   for i, (x, dtype) in enumerate(zip(xs, dtypes))]
         self.ys = None if ys is None else [_target_array(y, "y" if len(ys) == 1 else f"y[{i}]")
                                            for i, y in enumerate(ys)]
         self.sw = None if sample_weight is None else _as_array(sample_weight, "sample_weight",

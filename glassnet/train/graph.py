@@ -116,6 +116,10 @@ class LayerGraph:
     """
 
     def __init__(self, inputs, outputs, check_inputs=True):
+        # dicts of tensors (Keras 3): their keys, sorted as Keras flattens them, name the
+        # data the model takes and the outputs it returns
+        self.input_keys, inputs = _keys_and_values(inputs, "inputs")
+        self.output_keys, outputs = _keys_and_values(outputs, "outputs")
         self.inputs = as_list(inputs)
         self.outputs = as_list(outputs)
         # Values computed beside the outputs at every run: tf.keras 2's model.add_loss /
@@ -243,15 +247,21 @@ class LayerGraph:
 
     @property
     def input_names(self):
-        return [t.layer.name for t in self.inputs]
+        return self.input_keys or [t.layer.name for t in self.inputs]
 
     @property
     def output_names(self):
-        return [t.layer.name for t in self.outputs]
+        return self.output_keys or [t.layer.name for t in self.outputs]
 
     def run(self, inputs, training=None):
         """The outputs for real ``inputs`` (one array or tensor per Input)."""
         slots = [None] * self.n_slots
+        if isinstance(inputs, dict):  # by key, or by Input name
+            missing = [k for k in self.input_names if k not in inputs]
+            if missing:
+                raise ValueError(f"the model's inputs are {self.input_names}; the data has no "
+                                 f"{missing[0]!r} (its keys: {sorted(inputs)})")
+            inputs = [inputs[k] for k in self.input_names]
         values = as_list(inputs) if self.multi_input else [inputs]
         if len(values) != len(self.inputs):
             raise ValueError(f"the model has {len(self.inputs)} inputs {self.input_names}; "
@@ -275,9 +285,22 @@ class LayerGraph:
         if self.extras:
             self._extra_values.values = [(kind, name, slots[i]) for (kind, name, _), i in
                                          zip(self.extras, self.extra_slots)]
+        if self.output_keys:
+            return {k: slots[i] for k, i in zip(self.output_keys, self.output_slots)}
         if self.multi_output:
             return [slots[i] for i in self.output_slots]
         return slots[self.output_slots[0]]
+
+
+def _keys_and_values(tensors, what):
+    """(sorted keys, their tensors) of a dict of tensors; (None, tensors) otherwise."""
+    if not isinstance(tensors, dict):
+        return None, tensors
+    if not tensors or not all(isinstance(k, str) for k in tensors):
+        raise TypeError(f"Model(inputs, outputs): a dict of {what} must map names (strings) "
+                        f"to tensors; received keys {list(tensors)}")
+    keys = sorted(tensors)
+    return keys, [tensors[k] for k in keys]
 
 
 def adjust_rank(x, shape):

@@ -30,8 +30,11 @@ class Model(Trainer, Layer):
     ['loss']
     """
 
-    # Strings reach the first layer, which refuses them unless it takes text.
+    # Strings reach the first layer, which refuses them unless it takes text; integers too,
+    # so that an Input(dtype="int64") before a lookup or an Embedding keeps them (each layer
+    # casts what it computes on itself).
     _accepts_strings = True
+    _casts_integers = False
 
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
@@ -160,12 +163,36 @@ class Model(Trainer, Layer):
 
     reset_state = reset_states  # Keras 3's spelling
 
-    def summary(self, line_length=None, print_fn=None):
-        """Print Keras's table: layer name and type, output shape, parameter count."""
-        rows = [(f"{layer.name} ({type(layer).__name__})", shape, _count(layer))
-                for layer, shape in self._summary_layers()]
-        text = format_summary(self, rows, line_length)
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras's table: layer name and type, output shape, parameter count (and
+        whether it trains, ``show_trainable``); ``expand_nested`` lists the layers of nested
+        models under them, ``layer_range=[first, last]`` (names) a slice of the layers.
+        ``positions`` (column widths) is accepted; the columns fit their contents."""
+        rows = self._summary_rows(expand_nested)
+        if layer_range is not None:
+            names = [name.split(" (")[0].lstrip(" └") for name, *_ in rows]
+            if not isinstance(layer_range, (list, tuple)) or len(layer_range) != 2:
+                raise ValueError(f"layer_range must be a list or tuple of length 2. "
+                                 f"Received: layer_range={layer_range!r}")
+            missing = [n for n in layer_range if n not in names]
+            if missing:
+                raise ValueError(f"summary: layer_range names {missing[0]!r}, which is not a "
+                                 f"layer of the model; its layers: {names}")
+            first, last = names.index(layer_range[0]), names.index(layer_range[1])
+            rows = rows[first:last + 1]
+        text = format_summary(self, rows, line_length, show_trainable)
         (print_fn or print)(text)
+
+    def _summary_rows(self, expand_nested, depth=0):
+        rows = []
+        for layer, shape in self._summary_layers():
+            indent = " └ " * depth
+            rows.append((f"{indent}{layer.name} ({type(layer).__name__})", shape,
+                         _count(layer), layer.trainable if layer.weights else None))
+            if expand_nested and isinstance(layer, Model):
+                rows.extend(layer._summary_rows(True, depth + 1))
+        return rows
 
     def _summary_layers(self):
         if self._graph is not None:

@@ -123,7 +123,7 @@ class Steps:
                     f"{_loss_names(compiled)} needs targets, but the data has no y: pass "
                     f"fit(x, y) / evaluate(x, y), or have the dataset yield (x, y)")
             ys = self._as_output_list(y)
-            outputs = y_pred if isinstance(y_pred, list) else [y_pred]
+            outputs = self._prediction_list(y_pred)
             total, parts = compiled(ys, outputs, sample_weight)
             self._current_metrics().last_output_losses = parts
             terms.append(total)
@@ -142,8 +142,11 @@ class Steps:
         """Update the compiled metrics with one batch; returns every metric's result."""
         state = self._current_metrics()
         if y is not None:
+            predictions = self._prediction_list(y_pred) if isinstance(y_pred, dict) else y_pred
+            if isinstance(y_pred, dict) and len(predictions) == 1:
+                predictions = predictions[0]
             state.compile_metrics.update_state(self._as_output_list(y, single=True),
-                                               y_pred, sample_weight)
+                                               predictions, sample_weight)
         if self._adds_metrics_inside():
             state.update_added(self._metric_values())
         return self.get_metrics_result(state)
@@ -170,7 +173,7 @@ class Steps:
         """tf.keras 2's ``self.compiled_loss(y, y_pred, regularization_losses=self.losses)``."""
         if self._compiled_loss is None:
             raise ValueError("compiled_loss: the model was compiled without a loss")
-        outputs = y_pred if isinstance(y_pred, list) else [y_pred]
+        outputs = self._prediction_list(y_pred)
         total, _ = self._compiled_loss(self._as_output_list(y), outputs, sample_weight)
         for term in regularization_losses or []:
             total = total + term
@@ -274,6 +277,12 @@ class Steps:
 
     def _as_input_list(self, x):
         return x if isinstance(x, (list, tuple)) and len(self.input_names) > 1 else [x]
+
+    def _prediction_list(self, y_pred):
+        """The model's outputs as a list in ``output_names`` order (a dict's by key)."""
+        if isinstance(y_pred, dict):
+            return [y_pred[n] for n in self.output_names]
+        return y_pred if isinstance(y_pred, list) else [y_pred]
 
     def _as_output_list(self, y, single=False):
         if not isinstance(y, (list, tuple, dict)):  # one output: the common case, no lookup

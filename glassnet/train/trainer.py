@@ -79,8 +79,7 @@ class Trainer(Steps):
     # -- one batch, for the diagnosis of non-finite losses ---------------------------------
 
     def _forward(self, xs, training):
-        out = self(xs[0] if len(xs) == 1 else xs, training=training)
-        return out if isinstance(out, list) else [out]
+        return self._prediction_list(self(xs[0] if len(xs) == 1 else xs, training=training))
 
     def _diagnose(self, xs, params):
         return first_non_finite(self, xs)
@@ -115,7 +114,15 @@ class Trainer(Steps):
                 else [y]
         return ArrayBatches(xs, ys, arguments.sample_weight(sample_weight, what),
                             32 if batch_size is None else batch_size, shuffle, steps,
-                            rng=self._shuffle_generator() if shuffle else None)
+                            rng=self._shuffle_generator() if shuffle else None,
+                            input_dtypes=self._input_dtypes(len(xs)))
+
+    def _input_dtypes(self, n):
+        """The dtype of each keras.Input (a functional model's), for integer data to keep."""
+        graph = getattr(self, "_graph", None)
+        if graph is None or len(graph.inputs) != n:
+            return None
+        return [t.dtype for t in graph.inputs]
 
     def _shuffle_generator(self):
         if self._shuffle_rng is None:  # drawn from glassnet.seed's generator: reproducible
@@ -216,7 +223,8 @@ class Trainer(Steps):
         params = self.trainable_weights
         self._has_regularization = self._has_added_metrics = None
         self.stop_training = False
-        self._step_params = params
+        # a subclassed model not yet built makes its weights in the first step: read them then
+        self._step_params = params or None
         try:
             with kernels.training(params):
                 return self._fit_loop(train, val, callbacks, initial_epoch, epochs,
@@ -251,9 +259,10 @@ class Trainer(Steps):
                     break
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_batches(val, callbacks=None)
+                val_logs = self._evaluate_batches(val, callbacks=callbacks)  # test hooks too
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
+            logs = epoch_logs  # Keras 3 ends training with the last epoch's logs, val_ too
             if self.stop_training:
                 break
         callbacks.on_train_end(logs)
@@ -315,7 +324,7 @@ class Trainer(Steps):
         else:
             xs = flatten_structure(x, self.input_names)
             batches = ArrayBatches(xs, None, None, 32 if batch_size is None else batch_size,
-                                   False, steps)
+                                   False, steps, input_dtypes=self._input_dtypes(len(xs)))
             self._check_data(batches, "predict")
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
                                             verbose=verbose, steps=batches.steps,
@@ -328,7 +337,9 @@ class Trainer(Steps):
                 if cbs:
                     cbs.on_predict_batch_begin(step)
                 outputs = self.predict_step(data)
-                outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+                keys = list(outputs) if isinstance(outputs, dict) else None  # dict outputs
+                outputs = list(outputs.values()) if keys else \
+                    outputs if isinstance(outputs, (list, tuple)) else [outputs]
                 chunks.append([o.data if hasattr(o, "data") else np.asarray(o)
                                for o in outputs])
                 if cbs:
@@ -339,6 +350,8 @@ class Trainer(Steps):
             raise ValueError("predict: the data is empty")
         joined = [np.concatenate(parts) if len(parts) > 1 else parts[0]
                   for parts in zip(*chunks)]
+        if keys:
+            return dict(zip(keys, joined))
         return joined if len(joined) > 1 else joined[0]
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
@@ -353,7 +366,7 @@ class Trainer(Steps):
         self._step_metrics.reset()
         logs = {}
         params = self.trainable_weights
-        self._step_params = params
+        self._step_params = params or None  # unbuilt: the weights its first call makes
         try:
             with kernels.training(params, keep_memory=False):
                 for data in self._batches_as_data(batches):
@@ -375,6 +388,8 @@ class Trainer(Steps):
         """The outputs on one batch (NumPy)."""
         with no_grad():
             out = self(x, training=False)
+        if isinstance(out, dict):
+            return {k: o.numpy() for k, o in out.items()}
         return [o.numpy() for o in out] if isinstance(out, list) else out.numpy()
 
 

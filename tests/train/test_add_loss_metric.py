@@ -159,3 +159,29 @@ def test_add_metric_arguments_are_checked():
         layer.add_metric(1.0, name="m", aggregation="sum")
     with pytest.raises(TypeError, match="add_metric expects a tensor or a number"):
         layer.add_metric("high", name="m")
+
+
+def test_an_unbuilt_subclassed_model_trains_on_its_added_loss_from_the_first_fit():
+    # compiled without a loss and fit without targets, nothing builds the model before the
+    # first step: the weights its first call makes must still be trained
+
+    class Pulled(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(4)
+
+        def call(self, x):
+            z = self.dense(x)
+            self.add_loss(ops.mean(ops.square(z - 1.0)))
+            return z
+
+    model = Pulled()
+    model.compile(keras.optimizers.Adam(1e-2))
+    x = np.random.default_rng(0).random((64, 3)).astype("float32")
+    losses = model.fit(x, epochs=3, batch_size=32, verbose=0).history["loss"]
+    assert losses[0] > losses[1] > losses[2], losses
+    assert int(model.optimizer.iterations) == 6
+    other = Pulled()
+    other.compile(keras.optimizers.Adam(1e-2))
+    first = float(other.train_on_batch(x))
+    assert float(other.train_on_batch(x)) < first

@@ -7,10 +7,15 @@ import numpy as np  # noqa: F401 - the doctest uses it
 
 from glassnet.autograd import ops
 from glassnet.nn import validation as check
-from glassnet.nn.layers.convolutional import _Conv, check_output_padding, transposed_length
+from glassnet.nn.layers.convolutional import (
+    TransposedConv,
+    _Conv,
+    check_output_padding,
+    transposed_length,
+)
 
 
-class Conv1DTranspose(_Conv):
+class Conv1DTranspose(TransposedConv, _Conv):
     """Transposed 1-D convolution ("deconvolution") over (batch, steps, channels): each
     input step spreads ``kernel_size`` weighted copies of itself ``strides`` apart, so the
     sequence is upsampled by ``strides``.
@@ -60,19 +65,6 @@ class Conv1DTranspose(_Conv):
             raise ValueError(f"{name}: `strides > 1` not supported in conjunction with "
                              f"`dilation_rate > 1`. Received: strides={self.strides} and "
                              f"dilation_rate={self.dilation_rate}")
-
-    def kernel_shape(self, channels):
-        return (*self.kernel_size, self.filters, channels)
-
-    def build(self, input_shape):
-        saved, self.padding = self.padding, "same"  # a transpose never shrinks its input
-        try:
-            super().build(input_shape)
-        finally:
-            self.padding = saved
-
-    def check_input(self, inputs):
-        self._check_rank_and_channels(inputs)  # any input length fits a transposed kernel
 
     def _length(self, size):
         return transposed_length(size, self.kernel_size[0], self.strides[0],

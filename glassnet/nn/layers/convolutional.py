@@ -233,7 +233,26 @@ def check_output_padding(output_padding, strides, rank, layer):
     return output_padding
 
 
-class Conv2DTranspose(_Conv):
+class TransposedConv:
+    """What the transposed convolutions (1-D, 2-D, 3-D) share: a kernel of (*kernel_size,
+    filters, channels), built as for "same" padding (a transpose never shrinks its input),
+    and any input size accepted."""
+
+    def kernel_shape(self, channels):
+        return (*self.kernel_size, self.filters, channels)
+
+    def build(self, input_shape):
+        saved, self.padding = self.padding, "same"
+        try:
+            super().build(input_shape)
+        finally:
+            self.padding = saved
+
+    def check_input(self, inputs):
+        self._check_rank_and_channels(inputs)  # any input size fits a transposed kernel
+
+
+class Conv2DTranspose(TransposedConv, _Conv):
     """Transposed convolution ("deconvolution"): upsamples by ``strides``.
 
     Kernel shape (kh, kw, filters, in_channels), as Keras. Output size per axis: see
@@ -246,19 +265,6 @@ class Conv2DTranspose(_Conv):
             raise ValueError("Conv2DTranspose: groups must be 1")
         self.output_padding = check_output_padding(output_padding, self.strides, 2,
                                                    "Conv2DTranspose")
-
-    def kernel_shape(self, channels):
-        return (*self.kernel_size, self.filters, channels)
-
-    def check_input(self, inputs):
-        self._check_rank_and_channels(inputs)  # any input size fits a transposed kernel
-
-    def build(self, input_shape):
-        saved, self.padding = self.padding, "same"  # a transpose never shrinks its input
-        try:
-            super().build(input_shape)
-        finally:
-            self.padding = saved
 
     def call(self, inputs):
         x = self._to_nhwc(inputs)

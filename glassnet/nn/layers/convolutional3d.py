@@ -7,7 +7,12 @@ from __future__ import annotations
 import numpy as np  # noqa: F401 - the doctests use it
 
 from glassnet.autograd.ops.convolution3d import conv3d, conv3d_transpose
-from glassnet.nn.layers.convolutional import _Conv, check_output_padding, transposed_length
+from glassnet.nn.layers.convolutional import (
+    TransposedConv,
+    _Conv,
+    check_output_padding,
+    transposed_length,
+)
 
 
 def expect_ndim(layer, shape, ndim):
@@ -69,7 +74,7 @@ class Conv3D(_Conv):
         return self._from_nhwc(self.activation(y))
 
 
-class Conv3DTranspose(Conv3D):
+class Conv3DTranspose(TransposedConv, Conv3D):
     """Transposed 3-D convolution ("deconvolution"): upsamples a volume by ``strides``; the
     gradient of :class:`Conv3D` with respect to its input.
 
@@ -93,19 +98,6 @@ class Conv3DTranspose(Conv3D):
                          bias_constraint, **kwargs)
         self.output_padding = check_output_padding(output_padding, self.strides, 3,
                                                    "Conv3DTranspose")
-
-    def kernel_shape(self, channels):
-        return (*self.kernel_size, self.filters, channels)
-
-    def build(self, input_shape):
-        saved, self.padding = self.padding, "same"  # a transpose never shrinks its input
-        try:
-            super().build(input_shape)
-        finally:
-            self.padding = saved
-
-    def check_input(self, inputs):
-        self._check_rank_and_channels(inputs)  # any input size fits a transposed kernel
 
     def _lengths(self, sizes):
         padding = self.output_padding or (None,) * 3

@@ -204,6 +204,8 @@ class Normalization(Layer):
 
     def check_input(self, inputs):
         shape = tuple(inputs.shape)
+        if not self._keep_axis:  # one mean and variance for everything: any shape takes them
+            return
         if len(shape) != len(self._built_shape) or any(
                 shape[d] != self._built_shape[d] for d in self._keep_axis):
             raise ValueError(f"Normalization '{self.name}' was built for inputs of shape "

@@ -19,13 +19,11 @@ True
 from __future__ import annotations
 
 from glassnet.autograd import ops
-from glassnet.nn import initializers as initializers_module
-from glassnet.nn import regularizers as regularizers_module
 from glassnet.nn import validation as check
-from glassnet.nn.layer import Layer
+from glassnet.nn.layers.normalization import _Normalization
 
 
-class GroupNormalization(Layer):
+class GroupNormalization(_Normalization):
     """Normalizes groups of channels of each sample, then scales and shifts per channel.
 
     Args:
@@ -37,8 +35,6 @@ class GroupNormalization(Layer):
         beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer: as
             BatchNormalization's. Weight constraints are not supported.
     """
-
-    supports_masking = True  # the mask passes through (statistics include masked steps)
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
@@ -54,20 +50,11 @@ class GroupNormalization(Layer):
             if value is not None:
                 raise ValueError(f"{name}: `{arg}` is not supported (glassnet has no weight "
                                  f"constraints). Received: {arg}={value!r}")
-        super().__init__(**kwargs)
+        # the shared arguments checked as every normalization layer's; the axis is one axis
+        super().__init__(check.integer(axis, "axis", name), epsilon, center, scale,
+                         beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, **kwargs)
         self.groups = groups
-        self.axis = check.integer(axis, "axis", name)
-        self.epsilon = check.number(epsilon, "epsilon", name, low=0, low_open=True)
-        self.center = check.boolean(center, "center", name)
-        self.scale = check.boolean(scale, "scale", name)
-        self.beta_initializer = check.component(initializers_module.get, beta_initializer,
-                                                "beta_initializer", name)
-        self.gamma_initializer = check.component(initializers_module.get, gamma_initializer,
-                                                 "gamma_initializer", name)
-        self.beta_regularizer = check.component(regularizers_module.get, beta_regularizer,
-                                                "beta_regularizer", name)
-        self.gamma_regularizer = check.component(regularizers_module.get, gamma_regularizer,
-                                                 "gamma_regularizer", name)
 
     def _channel_axis(self, input_shape):
         ndim = len(input_shape)
@@ -129,12 +116,5 @@ class GroupNormalization(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {
-            **super().get_config(), "groups": self.groups, "axis": self.axis,
-            "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers_module.serialize(self.beta_initializer),
-            "gamma_initializer": initializers_module.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers_module.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers_module.serialize(self.gamma_regularizer),
-            "beta_constraint": None, "gamma_constraint": None,
-        }
+        return {**super().get_config(), "groups": self.groups, "beta_constraint": None,
+                "gamma_constraint": None}

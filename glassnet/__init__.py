@@ -15,7 +15,7 @@ arguments, the name here takes TensorFlow's, and ``glassnet.autograd.ops`` keeps
 [1.0, 0.0, 1.0]
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 import importlib as _importlib
 

@@ -78,9 +78,9 @@ def _weight_keys(reader):
     return keys
 
 
-def _check_weight_headers(model, declared, source):
+def _check_weight_headers(model, declared, source, weights=None):
     """``declared``: (shape, dtype) per weight; each must be the model's exactly."""
-    weights = model.weights
+    weights = model.weights if weights is None else weights
     if len(declared) != len(weights):
         raise ValueError(f"{source} holds {len(declared)} weight arrays but the model has "
                          f"{len(weights)}")
@@ -103,11 +103,14 @@ def _assign_weights(model, arrays, source):
         p.assign(a.astype(p.data.dtype, copy=False))
 
 
-def _load_npz_weights(model, reader):
+def _load_npz_weights(model, reader, saved_order=None):
+    """The weights of ``reader`` into ``model``; ``saved_order``: the model's weights in the
+    order the file lists them, when that is not ``model.weights``' (an older file)."""
     keys = _weight_keys(reader)
     headers = [reader.headers[k] for k in keys]
-    _check_weight_headers(model, [(h.shape, h.dtype) for h in headers], reader.source)
-    for p, key in zip(model.weights, keys):
+    params = model.weights if saved_order is None else saved_order
+    _check_weight_headers(model, [(h.shape, h.dtype) for h in headers], reader.source, params)
+    for p, key in zip(params, keys):
         a = reader.array(key)
         if a.dtype.kind == "f" and not np.isfinite(a).all():
             warnings.warn(f"{reader.source}: weight '{p.name}' holds NaN or infinite values",
@@ -243,11 +246,13 @@ def save_model(model, filepath, overwrite=True, **kwargs):
         with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("config.json", json.dumps(config, indent=1))
             archive.writestr("metadata.json", json.dumps(metadata))
-            archive.writestr(WEIGHTS_NAME, _weights_bytes(model.get_weights()))
+            # float arrays hardly compress: the fastest deflate level keeps saving quick
+            archive.writestr(WEIGHTS_NAME, _weights_bytes(model.get_weights()),
+                             compresslevel=1)
             if model.compiled and model.optimizer is not None:
                 state = model.optimizer.state_dict()
                 archive.writestr(OPTIMIZER_NAME, _npz_bytes(
-                    {k.replace("/", "__"): v for k, v in state.items()}))
+                    {k.replace("/", "__"): v for k, v in state.items()}), compresslevel=1)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
@@ -292,14 +297,20 @@ def _load_from_archive(archive, filepath, custom_objects, compile):  # noqa: A00
             optimizer = _member_npz(archive, infos[OPTIMIZER_NAME], filepath, OPTIMIZER_NAME)
         keys = _weight_keys(weights)
         model = _build(config, custom_objects, weights.total_elements, len(keys), filepath)
-        _load_npz_weights(model, weights)
+        saved_order = _weights_in_call_order(model) \
+            if metadata.get("glassnet_version") in LAYERS_IN_CALL_ORDER else None
+        _load_npz_weights(model, weights, saved_order)
         if compile and isinstance(config, dict) and "compile_config" in config:
             _compile(model, config["compile_config"], custom_objects, filepath)
             if optimizer is not None:
                 label = f"{filepath}: {OPTIMIZER_NAME}"
                 named = {k.replace("__", "/"): h for k, h in optimizer.headers.items()}
+                if saved_order is not None:
+                    named = _renumbered_state(named, model, saved_order)
                 check_optimizer_headers(named, model, model.optimizer, label)
                 state = {k.replace("__", "/"): optimizer.array(k) for k in optimizer.headers}
+                if saved_order is not None:
+                    state = _renumbered_state(state, model, saved_order)
                 model.optimizer.load_state_dict(state)
         if "shuffle_rng" in metadata:
             restore_shuffle_state(model, metadata["shuffle_rng"], f"{filepath}: metadata.json")
@@ -308,6 +319,40 @@ def _load_from_archive(archive, filepath, custom_objects, compile):  # noqa: A00
         if optimizer is not None:
             optimizer.close()
     return model
+
+
+# glassnet versions whose files list a functional model's weights with its layers in call
+# order; later ones use Keras's order (by depth from the outputs), as Model.layers does.
+LAYERS_IN_CALL_ORDER = ("0.1.0",)
+
+
+def _weights_in_call_order(layer):
+    """``layer.weights`` as those versions listed them: the same rule (own trainable, own
+    non-trainable, then each sub-layer's, once each), with a functional model's layers in
+    call order."""
+    graph = getattr(layer, "_graph", None)
+    if graph is None:
+        return layer.weights
+    sublayers = list(dict.fromkeys(t.layer for t in [*graph.inputs, *graph.nodes]))
+    own = layer._own_parameters()
+    found = [p for p in own if p.trainable] + [p for p in own if not p.trainable]
+    for sub in sublayers:
+        found.extend(_weights_in_call_order(sub))
+    return list({id(p): p for p in found}.values())
+
+
+def _renumbered_state(state, model, saved_order):
+    """Optimizer state keyed ``"<i>/<slot>"`` by the file's order of the trainable weights,
+    keyed by the model's order."""
+    trainable = [p for p in saved_order if p.trainable]
+    index = {id(p): i for i, p in enumerate(model.trainable_weights)}
+    renumbered = {}
+    for key, value in state.items():
+        head, sep, slot = key.partition("/")
+        if sep and head.isdigit() and int(head) < len(trainable):
+            key = f"{index[id(trainable[int(head)])]}/{slot}"
+        renumbered[key] = value
+    return renumbered
 
 
 IN_MEMORY_BYTES = 64 << 20  # a member up to this size is read whole (one decompression)

@@ -3,7 +3,7 @@ TensorFlow, so it does not claim one of TensorFlow's version numbers)."""
 
 from __future__ import annotations
 
-VERSION = "0.1.0"  # kept equal to glassnet.__version__ by tests/tf/test_core.py
+VERSION = "0.2.0"  # kept equal to glassnet.__version__ by tests/tf/test_core.py
 GIT_VERSION = f"glassnet-{VERSION}"
 
 __all__ = ["GIT_VERSION", "VERSION"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 
-from glassnet.io.model_config import is_tensor_entry, map_tensor_entries, tensor_entries
+from glassnet.io.config_values import is_tensor_entry, map_tensor_entries, tensor_entries
 from glassnet.io.registry import builtin_classes, resolve
 
 # Arguments that only choose how Keras computes (or what it does in a mode glassnet lacks,

@@ -34,7 +34,7 @@ def _lists(value):
 
 def _layer_config(layer):
     """``{"class_name", "config"}`` of one layer as tf.keras 2 reads it."""
-    from glassnet.io.model_config import _jsonable
+    from glassnet.io.config_values import jsonable
     from glassnet.nn.layers.core import InputLayer
     from glassnet.nn.layers.operators import TensorOperator
     from glassnet.train import Model
@@ -50,7 +50,7 @@ def _layer_config(layer):
                   "dtype": layer.dtype.name, "sparse": False, "ragged": False,
                   "name": layer.name}
     else:
-        config = _jsonable(layer.get_config(), f"layer '{layer.name}'")
+        config = jsonable(layer.get_config(), f"layer '{layer.name}'")
         # glassnet's arguments Keras 2 lacks, at their neutral values
         config = {k: v for k, v in config.items() if not (k == "seed" and v is None)}
     return {"class_name": type(layer).__name__, "config": _lists(config)}
@@ -93,9 +93,9 @@ def keras2_model_config(model):
 
 def _training_config(model):
     from glassnet.io.compile_config import compile_config
-    from glassnet.io.model_config import _jsonable
+    from glassnet.io.config_values import jsonable
 
-    cc = _jsonable(compile_config(model), "the compile settings")
+    cc = jsonable(compile_config(model), "the compile settings")
     optimizer = cc.get("optimizer")
     if isinstance(optimizer, dict):  # unset options left out: tf.keras 2's h5 loader builds
         optimizer = {**optimizer, "config": {  # its legacy optimizers, which lack some

@@ -12,37 +12,17 @@ Keras): a loaded model starts from zero states, as after ``reset_states()``.
 from __future__ import annotations
 
 import inspect
-import types
 
-import numpy as np
-
+from glassnet.io.config_values import (
+    decode_values,
+    encode_tensors,
+    jsonable,
+    map_tensor_entries,
+    tensor_entries,
+    tensor_history,
+)
 from glassnet.io.registry import builtin_classes, resolve
-from glassnet.io.serialization import all_custom_objects, get_registered_name
 from glassnet.nn.layers.core import Lambda
-
-
-def _jsonable(value, where, argument=None):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v, where, argument or k) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v, where, argument) for v in value]
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":  # Constant(array)
-        return {"class_name": "__numpy__",
-                "config": {"value": value.tolist(), "dtype": value.dtype.name}}
-    if isinstance(value, types.FunctionType) and value.__name__ != "<lambda>":
-        # a function of the user's (an activation, an initializer): saved by its name, as
-        # Keras 3 does; loading finds it only among registered objects and custom_objects
-        return {"class_name": "function", "config": get_registered_name(value)}
-    held = f"its argument '{argument}' holds" if argument else "it holds"
-    raise TypeError(
-        f"cannot save {where}: {held} {value!r}, which is code rather than data. Only "
-        f"configurations made of names and numbers can be saved safely; replace a Lambda "
-        f"layer or a custom function by a small registered Layer subclass "
-        f"(passed back through custom_objects when loading)")
 
 
 def layer_to_config(layer):
@@ -58,7 +38,7 @@ def layer_to_config(layer):
                         f"replace it by a small registered Layer subclass (passed back through "
                         f"custom_objects when loading)")
     return {"class_name": type(layer).__name__,
-            "config": _jsonable(layer.get_config(), f"layer '{layer.name}'")}
+            "config": jsonable(layer.get_config(), f"layer '{layer.name}'")}
 
 
 def model_to_config(model):
@@ -110,10 +90,10 @@ def _subclassed_config(model):
                 f"requires")
     # The name beside the config: one the config leaves out is given back when loading
     # (a functional model containing this one refers to it by name).
-    out = {"class_name": cls.__name__, "name": model.name, "config": _jsonable(config, where)}
+    out = {"class_name": cls.__name__, "name": model.name, "config": jsonable(config, where)}
     shape = getattr(model, "_build_input_shape", None)
     if shape is not None:
-        out["build_input_shape"] = _jsonable(shape, "the input shape")
+        out["build_input_shape"] = jsonable(shape, "the input shape")
     out["sublayer_build_shapes"] = _sublayer_build_shapes(model)
     return out
 
@@ -128,7 +108,7 @@ def _sublayer_build_shapes(model):
         for i, sub in enumerate(layer._sublayers()):
             shape = getattr(sub, "_build_input_shape", None)
             if sub.built and shape is not None:
-                found.append([path + [i], _jsonable(shape, f"the input shape of '{sub.name}'")])
+                found.append([path + [i], jsonable(shape, f"the input shape of '{sub.name}'")])
             else:
                 walk(sub, path + [i])
 
@@ -154,9 +134,9 @@ def _functional_config(model):
             call["training"] = bool(t.training)
         where = f"a call of layer '{t.layer.name}'"
         if getattr(t, "args", ()):  # layer(a, b): the further arguments as Keras 3's node
-            call["args"] = _jsonable(_encode_tensors(list(t.args), tensor_ref), where)
+            call["args"] = jsonable(encode_tensors(list(t.args), tensor_ref), where)
         if t.call_kwargs:
-            call["kwargs"] = _jsonable(_encode_tensors(t.call_kwargs, tensor_ref), where)
+            call["kwargs"] = jsonable(encode_tensors(t.call_kwargs, tensor_ref), where)
         layers[t.layer.name]["calls"].append(call)
         tensor_ref[id(t)] = [t.layer.name, index]
     return {"name": model.name, "trainable": model.trainable, "layers": list(layers.values()),
@@ -165,61 +145,6 @@ def _functional_config(model):
             "multi_input": graph.multi_input, "multi_output": graph.multi_output,
             **({"input_keys": graph.input_keys} if graph.input_keys else {}),
             **({"output_keys": graph.output_keys} if graph.output_keys else {})}
-
-
-def _encode_tensors(value, tensor_ref):
-    """A call argument with each symbolic tensor written as Keras 3 writes one in a node:
-    ``{"class_name": "__keras_tensor__", "config": {shape, dtype, keras_history}}``."""
-    from glassnet.nn.symbolic import SymbolicTensor
-
-    if isinstance(value, SymbolicTensor):
-        name, index = tensor_ref[id(value)]
-        return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(value.shape), "dtype": value.dtype.name,
-                           "keras_history": [name, index, 0]}}
-    if isinstance(value, (list, tuple)):
-        return [_encode_tensors(v, tensor_ref) for v in value]
-    if isinstance(value, dict):
-        return {k: _encode_tensors(v, tensor_ref) for k, v in value.items()}
-    return value
-
-
-def is_tensor_entry(value):
-    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
-
-
-def _history(value, where):
-    """(layer name, call index) of an encoded tensor, checked."""
-    config = value.get("config")
-    history = config.get("keras_history") if isinstance(config, dict) else None
-    if not (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str)
-            and type(history[1]) is int and history[2] == 0):
-        raise ValueError(f"config.json: {where} holds the tensor {value!r}; expected "
-                         f"keras_history [layer name, call index, 0]")
-    return history[0], history[1]
-
-
-def tensor_entries(value, found=None):
-    """The encoded tensors (``{"class_name": "__keras_tensor__", ...}``) inside ``value``
-    (nested lists and dicts), in order: what a node of a saved graph reads."""
-    found = [] if found is None else found
-    if is_tensor_entry(value):
-        found.append(value)
-    elif isinstance(value, (list, dict)):
-        for v in value.values() if isinstance(value, dict) else value:
-            tensor_entries(v, found)
-    return found
-
-
-def map_tensor_entries(value, fn):
-    """``value`` with ``fn(entry)`` in place of each encoded tensor inside it."""
-    if is_tensor_entry(value):
-        return fn(value)
-    if isinstance(value, list):
-        return [map_tensor_entries(v, fn) for v in value]
-    if isinstance(value, dict):
-        return {k: map_tensor_entries(v, fn) for k, v in value.items()}
-    return value
 
 
 # -- building ------------------------------------------------------------------------------
@@ -285,7 +210,7 @@ def _build_functional(config, custom_objects):
             extra = call.get("args", [])
             if not isinstance(extra, list):
                 raise ValueError(f"config.json: {where} has 'args' {extra!r}; expected a list")
-            refs = first + [_history(e, where) for e in
+            refs = first + [tensor_history(e, where) for e in
                             tensor_entries([extra, call.get("kwargs", {})])]
             if all(r in produced for r in refs):
                 args = [produced[r] for r in first]
@@ -299,7 +224,7 @@ def _build_functional(config, custom_objects):
                     raise ValueError(f"config.json: layer '{name}' has a call whose 'kwargs' is "
                                      f"{kwargs!r}; expected a mapping of argument names")
                 kwargs, extra = (map_tensor_entries(
-                    v, lambda e, where=where: produced[_history(e, where)])
+                    v, lambda e, where=where: produced[tensor_history(e, where)])
                     for v in (kwargs, extra))
                 produced[(name, index)] = made[name][0](
                     args if call.get("list_input") else args[0], *extra, training=training,
@@ -390,7 +315,7 @@ def _from_config(cls, config, custom_objects, class_name):
     """
     if builtin_classes().get(class_name) is cls:
         _check_text_arguments(config, class_name)
-    config = _decode_values(config, custom_objects, config.get("name", class_name))
+    config = decode_values(config, custom_objects, config.get("name", class_name))
     takes_custom = "custom_objects" in inspect.signature(cls.from_config).parameters
     if not takes_custom:
         return cls.from_config(config)
@@ -400,38 +325,6 @@ def _from_config(cls, config, custom_objects, class_name):
         config = {key: _nested_layers(value, custom_objects, dtype)
                   for key, value in config.items()}
     return cls.from_config(config, custom_objects=custom_objects)
-
-
-def _decode_values(value, custom_objects, where):
-    """A config with the values ``_jsonable`` tagged made again: NumPy arrays (their size
-    bounded as a weight's), and functions looked up by name among the registered objects and
-    ``custom_objects`` (never imported)."""
-    if isinstance(value, list):
-        return [_decode_values(v, custom_objects, where) for v in value]
-    if not isinstance(value, dict):
-        return value
-    tag = value.get("class_name")
-    if tag == "__numpy__" and set(value) == {"class_name", "config"}:
-        inner = value["config"]  # its size is bounded by the JSON's
-        try:
-            if np.dtype(str(inner["dtype"])).kind not in "biuf":
-                raise TypeError
-            return np.asarray(inner["value"], dtype=inner["dtype"])
-        except (TypeError, ValueError, KeyError):
-            raise ValueError(f"the layer '{where}' holds the array {str(value)[:200]}; "
-                             f"expected a rectangular numeric value and its dtype") from None
-    if tag == "function" and set(value) == {"class_name", "config"}:
-        name = value["config"]
-        found = all_custom_objects(custom_objects)
-        fn = found.get(name) if isinstance(name, str) else None
-        if fn is None and isinstance(name, str):
-            fn = found.get(name.split(">")[-1])
-        if not callable(fn):
-            raise ValueError(f"the layer '{where}' uses the function {name!r}, which is not "
-                             f"registered (keras.saving.register_keras_serializable) nor in "
-                             f"custom_objects; nothing from the file is imported or executed")
-        return fn
-    return {k: _decode_values(v, custom_objects, where) for k, v in value.items()}
 
 
 # With pad_to_max_tokens a lookup allocates max_tokens columns (its idf weights when it is

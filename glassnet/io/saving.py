@@ -31,10 +31,10 @@ from glassnet.io.archive import (
     read_member,
 )
 from glassnet.io.compile_config import compile_config, compile_from_config
+from glassnet.io.config_values import jsonable
 from glassnet.io.errors import UnsafeFileError
 from glassnet.io.member_stream import MemberStream
 from glassnet.io.model_config import (
-    _jsonable,
     layer_from_config,
     layer_to_config,
     model_to_config,
@@ -236,7 +236,7 @@ def save_model(model, filepath, overwrite=True, **kwargs):
 
     config = model_to_config(model)
     if model.compiled:
-        config["compile_config"] = _jsonable(compile_config(model), "the compile settings")
+        config["compile_config"] = jsonable(compile_config(model), "the compile settings")
     metadata = {"glassnet_version": __version__,
                 "date_saved": datetime.datetime.now(datetime.timezone.utc).isoformat()}
     rng = shuffle_state(model)

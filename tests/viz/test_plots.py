@@ -4,8 +4,7 @@ returns the figure; bad input names what is wrong."""
 import numpy as np
 import pytest
 
-from glassnet import keras
-from glassnet import viz
+from glassnet import keras, viz
 
 pytest.importorskip("matplotlib")
 Image = pytest.importorskip("PIL.Image")

@@ -36,6 +36,10 @@ from glassnet.tf import __all__ as _tf_all  # noqa: E402
 # (``model.add_loss(tf.reduce_mean(z))``); on values, the function as it is.
 nn.symbolic_ops.wrap_namespace(globals(), [*_autograd_all, *_tf_all])
 
+# glassnet.trace is the step-tracing tool and, called, the matrix trace it shadows: imported
+# here (it is light) so that the name means the same whatever is imported first
+_importlib.import_module("glassnet.trace")
+
 # tf.print, tf.range and tf.bool: attributes only, left out of __all__ so that a star import
 # does not replace Python's print, range and bool
 from glassnet.tf.core import print  # noqa: E402, F401

@@ -127,8 +127,8 @@ def plot_filters(layer, path=None, max_filters=32):
 
 
 def plot_weight_histograms(model, path=None, gradients=None, bins=30):
-    """A histogram of each weight's values; with ``gradients`` ({weight name or index:
-    array} or a list in ``model.weights`` order) their histograms beside."""
+    """A histogram of each weight's values; with ``gradients`` ({"layer/weight" label or
+    index: array} or a list in ``model.weights`` order) their histograms beside."""
     weights = model.weights
     if not weights:
         raise ValueError("plot_weight_histograms: the model has no weights yet (build it)")
@@ -138,8 +138,12 @@ def plot_weight_histograms(model, path=None, gradients=None, bins=30):
     plt = pyplot()
     fig, axes = plt.subplots(len(weights), cols, figsize=(4 * cols, 1.8 * len(weights)),
                              squeeze=False)
+    owners = {}  # each weight labelled by its layer, as Keras's paths: "conv1/kernel"
+    for layer in getattr(model, "layers", []):
+        for w in layer.weights:
+            owners.setdefault(id(w), f"{layer.name}/{w.name}")
     for i, w in enumerate(weights):
-        label = getattr(w, "path", None) or w.name
+        label = owners.get(id(w), w.name)
         axes[i, 0].hist(w.numpy().ravel(), bins=bins)
         axes[i, 0].set_title(f"{label} {tuple(w.shape)}", fontsize=8)
         if grads:

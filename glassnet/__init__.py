@@ -53,7 +53,7 @@ __all__ = ["GradientTape", "TensorShape", "UnconnectedGradients", "Variable", "f
 # The packages above the engine load on first use (PEP 562), so ``import glassnet as tf;
 # tf.keras.Sequential`` works in a fresh interpreter without ``import glassnet`` paying for
 # the training loop, the data tools and the Keras namespace.
-_LAZY_SUBMODULES = ("data", "datasets", "io", "keras", "kernels", "train", "viz")
+_LAZY_SUBMODULES = ("data", "datasets", "explain", "io", "keras", "kernels", "train", "viz")
 
 
 def __getattr__(name):

@@ -36,3 +36,19 @@ def test_transfer_learning_from_mnist_to_fashion_mnist(tmp_path, monkeypatch):
     assert result["mnist"] > 0.85
     assert result["frozen"] > 0.7  # digit features carry over to clothes (chance: 0.1)
     assert result["fine_tuned"] > result["frozen"] - 0.01
+
+
+def test_visualize_cnn_writes_every_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    if not MNIST_SAMPLE.exists():
+        pytest.skip("needs ../shared/datasets/mnist10k.npz")
+    example = load_example("visualize_cnn")
+    result = example.main(["--data", str(MNIST_SAMPLE), "--limit", "1500", "--epochs", "1",
+                           "--out", str(tmp_path)])
+    assert result["pictures"] == ["activations_conv1.png", "attribution.png", "confusion.png",
+                                  "filters_conv1.png", "history.png", "model.mmd",
+                                  "weights.png"]
+    assert result["accuracy"] > 0.5  # one epoch on 1,200 digits (chance: 0.1)
+    for name in result["pictures"]:
+        if name.endswith(".png"):
+            assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -14,11 +14,12 @@ tuple of attributions; baselines and feature masks may then be tuples too.
 [[2.0, -3.0]]
 """
 
+from glassnet.explain.grad_cam import GradCAM
 from glassnet.explain.gradient_shap import GradientShap
 from glassnet.explain.gradients import InputXGradient, Saliency
 from glassnet.explain.integrated_gradients import IntegratedGradients
 from glassnet.explain.noise_tunnel import NoiseTunnel, SmoothGrad
 from glassnet.explain.perturbation import FeatureAblation, FeaturePermutation, Occlusion
 
-__all__ = ["FeatureAblation", "FeaturePermutation", "GradientShap", "InputXGradient",
+__all__ = ["FeatureAblation", "GradCAM", "FeaturePermutation", "GradientShap", "InputXGradient",
            "IntegratedGradients", "NoiseTunnel", "Occlusion", "Saliency", "SmoothGrad"]

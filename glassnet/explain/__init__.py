@@ -20,6 +20,8 @@ from glassnet.explain.gradients import InputXGradient, Saliency
 from glassnet.explain.integrated_gradients import IntegratedGradients
 from glassnet.explain.noise_tunnel import NoiseTunnel, SmoothGrad
 from glassnet.explain.perturbation import FeatureAblation, FeaturePermutation, Occlusion
+from glassnet.explain.sanity import SanityReport, sanity_check, spearman
 
-__all__ = ["FeatureAblation", "GradCAM", "FeaturePermutation", "GradientShap", "InputXGradient",
-           "IntegratedGradients", "NoiseTunnel", "Occlusion", "Saliency", "SmoothGrad"]
+__all__ = ["FeatureAblation", "FeaturePermutation", "GradCAM", "GradientShap",
+           "InputXGradient", "IntegratedGradients", "NoiseTunnel", "Occlusion", "Saliency",
+           "SanityReport", "SmoothGrad", "sanity_check", "spearman"]

@@ -459,9 +459,10 @@ def _activity_penalty(regularizer, output):
     """regularizer(output) per sample, as Keras 3: divided by the batch size (0 for an
     empty batch)."""
     penalty = regularizer(output)
-    if output.ndim and output.shape[0] != 1:
-        penalty = penalty / output.shape[0] if output.shape[0] else penalty * 0
-    return penalty
+    if not output.ndim:
+        return penalty
+    batch = output.shape[0]
+    return penalty / batch if batch else penalty * 0
 
 
 def _marks_built(build):

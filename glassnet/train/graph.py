@@ -256,12 +256,6 @@ class LayerGraph:
     def run(self, inputs, training=None):
         """The outputs for real ``inputs`` (one array or tensor per Input)."""
         slots = [None] * self.n_slots
-        if isinstance(inputs, dict):  # by key, or by Input name
-            missing = [k for k in self.input_names if k not in inputs]
-            if missing:
-                raise ValueError(f"the model's inputs are {self.input_names}; the data has no "
-                                 f"{missing[0]!r} (its keys: {sorted(inputs)})")
-            inputs = [inputs[k] for k in self.input_names]
         values = as_list(inputs) if self.multi_input else [inputs]
         if len(values) != len(self.inputs):
             raise ValueError(f"the model has {len(self.inputs)} inputs {self.input_names}; "

@@ -1,8 +1,6 @@
 import gzip
 import hashlib
-import http.server
 import io
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,39 +9,6 @@ import pytest
 from glassnet.datasets import _fetch, digits, fashion_mnist, mnist
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist10k.npz"
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("GLASSNET_HOME", str(tmp_path))
-    return tmp_path / "datasets"
-
-
-@pytest.fixture
-def server():
-    """A local HTTP server on 127.0.0.1 serving whatever the test puts in ``files``."""
-    files = {}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            body = files.get(self.path.lstrip("/"))
-            if body is None:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/", files
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def _npz_bytes(**arrays):

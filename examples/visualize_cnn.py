@@ -6,7 +6,8 @@ PNG files (and the model's diagram as Mermaid).
 
 Pictures: the training history, the first convolution's activations and filters, each
 weight's histogram beside its gradient on one batch, the confusion matrix on held-out
-digits, integrated-gradients attributions over a digit, and the model's diagram.
+digits, integrated-gradients attributions over a digit, and the model's diagram (Mermaid,
+and PNG where Graphviz is installed).
 """
 
 import argparse
@@ -78,7 +79,11 @@ def main(argv=None):
     target = int(model.predict(digit, verbose=0).argmax())
     attribution = IntegratedGradients(model).attribute(digit, target=target, n_steps=32)
     viz.plot_attribution(digit[0], attribution[0], out("attribution.png"))
-    keras.utils.plot_model(model, out("model.mmd"), show_shapes=True)
+    viz.plot_model(model, out("model.mmd"), show_shapes=True)
+    try:  # the same diagram drawn by Graphviz, where it is installed
+        viz.plot_model(model, out("model.png"), show_shapes=True)
+    except ImportError as missing:
+        print(f"model.png not drawn: {missing}")
     pictures = sorted(os.listdir(args.out))
     print(f"test accuracy {accuracy:.3f}; wrote {', '.join(pictures)} to {args.out}")
     return {"accuracy": accuracy, "pictures": pictures}

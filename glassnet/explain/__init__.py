@@ -17,11 +17,13 @@ tuple of attributions; baselines and feature masks may then be tuples too.
 from glassnet.explain.grad_cam import GradCAM
 from glassnet.explain.gradient_shap import GradientShap
 from glassnet.explain.gradients import InputXGradient, Saliency
+from glassnet.explain.guided import Deconvolution, GuidedBackprop, GuidedGradCam
 from glassnet.explain.integrated_gradients import IntegratedGradients
 from glassnet.explain.noise_tunnel import NoiseTunnel, SmoothGrad
 from glassnet.explain.perturbation import FeatureAblation, FeaturePermutation, Occlusion
 from glassnet.explain.sanity import SanityReport, sanity_check, spearman
 
-__all__ = ["FeatureAblation", "FeaturePermutation", "GradCAM", "GradientShap",
-           "InputXGradient", "IntegratedGradients", "NoiseTunnel", "Occlusion", "Saliency",
-           "SanityReport", "SmoothGrad", "sanity_check", "spearman"]
+__all__ = ["Deconvolution", "FeatureAblation", "FeaturePermutation", "GradCAM", "GradientShap",
+           "GuidedBackprop", "GuidedGradCam", "InputXGradient", "IntegratedGradients",
+           "NoiseTunnel", "Occlusion", "Saliency", "SanityReport", "SmoothGrad", "sanity_check",
+           "spearman"]

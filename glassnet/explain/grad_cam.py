@@ -49,8 +49,13 @@ class GradCAM:
         inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]
         self._probe = Model(inputs, [self.layer.output, model.output])
 
-    def attribute(self, inputs, target=None, relu_attributions=True, upsample=True):
-        """The (N, H, W) map per input (the layer's (N, H', W') without ``upsample``)."""
+    def attribute(self, inputs, target=None, relu_attributions=True, upsample=True,
+                  interpolate_mode="bilinear"):
+        """The (N, H, W) map per input (the layer's (N, H', W') without ``upsample``),
+        resized by ``interpolate_mode`` ("bilinear" or "nearest")."""
+        if interpolate_mode not in ("bilinear", "nearest"):
+            raise ValueError(f"GradCAM: `interpolate_mode` must be 'bilinear' or 'nearest'; "
+                             f"received {interpolate_mode!r}")
         x = np.asarray(inputs, dtype=np.float32)
         n = x.shape[0]
         target = _core.check_target(target, n, "GradCAM")
@@ -65,5 +70,6 @@ class GradCAM:
         if relu_attributions:
             cam = np.maximum(cam, 0)
         if upsample and x.ndim == 4 and cam.shape[1:] != x.shape[1:3]:
-            cam = resize(cam[..., None], x.shape[1:3], interpolation="bilinear").numpy()[..., 0]
+            cam = resize(cam[..., None], x.shape[1:3],
+                         interpolation=interpolate_mode).numpy()[..., 0]
         return cam.astype(np.float32)

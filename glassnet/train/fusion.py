@@ -14,6 +14,7 @@ uses to name a layer), channels-last, no groups.
 from __future__ import annotations
 
 from glassnet import kernels
+from glassnet.autograd.ops.activation import relu_rule_in_effect
 from glassnet.nn import activations
 from glassnet.nn import layer as layer_module
 from glassnet.nn.layers.convolutional import Conv2D
@@ -31,7 +32,8 @@ def conv_relu_pool(conv, pool) -> bool:
             and conv.data_format == "channels_last" and pool.data_format == "channels_last"
             and pool.pool_size == (2, 2) and pool.strides == (2, 2) and pool.padding == "valid"
             and conv.activity_regularizer is None and pool.activity_regularizer is None
-            and conv.dtype == pool.dtype and not layer_module.tracing_calls())
+            and conv.dtype == pool.dtype and not layer_module.tracing_calls()
+            and relu_rule_in_effect() == "standard")
 
 
 class ConvReluPoolStep:

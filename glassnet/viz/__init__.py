@@ -1,7 +1,9 @@
 """Pictures of what a network computes: ``graph(tensor)``, the autograd graph behind a
-tensor as a Mermaid diagram, and matplotlib plots of training, activations, filters, weights,
-confusion matrices and attributions (``plots``; the ``[viz]`` extra)."""
+tensor as a Mermaid diagram; ``plot_model``, the model's layers as Mermaid, or as PNG/SVG
+through Graphviz (the ``[plot]`` extra); and matplotlib plots of training, activations,
+filters, weights, confusion matrices and attributions (``plots``; the ``[viz]`` extra)."""
 
+from glassnet.train.plot import plot_model
 from glassnet.viz.autograd_graph import graph
 from glassnet.viz.plots import (
     plot_activations,
@@ -13,4 +15,4 @@ from glassnet.viz.plots import (
 )
 
 __all__ = ["graph", "plot_activations", "plot_attribution", "plot_confusion_matrix",
-           "plot_filters", "plot_history", "plot_weight_histograms"]
+           "plot_filters", "plot_history", "plot_model", "plot_weight_histograms"]

@@ -7,7 +7,9 @@ that cannot (noted on each).
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 
 import numpy as np
 
@@ -54,18 +56,69 @@ class Tanh(Function):
         return gy * (1 - self.y * self.y)
 
 
+class _ReluGradientRule(threading.local):
+    """The rule ReLU's backward follows, per thread (a server explains on several)."""
+
+    name = "standard"
+
+
+_relu_rule = _ReluGradientRule()
+RELU_GRADIENT_RULES = ("standard", "guided", "deconvolution")
+
+
+@contextlib.contextmanager
+def relu_gradient_rule(name):
+    """Within the block, ReLUs created by a forward pass pass gradients back by ``name``:
+
+    - ``"standard"``: the derivative, dx = gy * (x > 0);
+    - ``"guided"``: guided backpropagation (Springenberg et al., 2015), dx = max(gy, 0) * (x > 0);
+    - ``"deconvolution"``: Zeiler & Fergus's deconvnet, dx = max(gy, 0), the forward mask
+      ignored.
+
+    The last two are not gradients of anything; attribution methods use them
+    (``glassnet.explain.GuidedBackprop``). The rule is taken when the forward pass runs, so
+    the backward may run later or elsewhere. Convolutions with a fused ReLU split it off.
+
+    >>> import numpy as np, glassnet
+    >>> x = glassnet.tensor([1.0, 2.0], requires_grad=True)
+    >>> with relu_gradient_rule("guided"):
+    ...     (relu(x) * glassnet.tensor([3.0, -1.0])).sum().backward()
+    >>> x.grad.tolist()
+    [3.0, 0.0]
+    """
+    if name not in RELU_GRADIENT_RULES:
+        raise ValueError(f"relu_gradient_rule: expected one of {RELU_GRADIENT_RULES}; "
+                         f"received {name!r}")
+    previous, _relu_rule.name = _relu_rule.name, name
+    try:
+        yield
+    finally:
+        _relu_rule.name = previous
+
+
+def relu_rule_in_effect():
+    """The name of the ReLU gradient rule of this thread (``"standard"`` outside a block)."""
+    return _relu_rule.name
+
+
 class ReLU(Function):
     """y = max(x, 0);  dx = gy where x > 0, else 0.
 
     At x = 0 there is no derivative; we take 0 (as PyTorch and TensorFlow), so a unit that
-    sits exactly at 0 receives no update.
+    sits exactly at 0 receives no update. Under ``relu_gradient_rule`` the backward is
+    guided backpropagation's or the deconvnet's instead.
     """
 
     def forward(self, x):
+        self.rule = _relu_rule.name
         self.y = np.maximum(x, 0)
         return self.y
 
     def backward(self, gy):
+        if self.rule == "deconvolution":
+            return np.maximum(gy, 0)
+        if self.rule == "guided":
+            gy = np.maximum(gy, 0)
         return gy * (self.y > 0)
 
 

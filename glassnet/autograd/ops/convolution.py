@@ -27,6 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from glassnet.autograd.ops._operands import constant
+from glassnet.autograd.ops.activation import ReLU, relu_rule_in_effect
 from glassnet.autograd.tensor import Function, Tensor
 from glassnet.backend import kernel_for
 
@@ -242,6 +243,9 @@ def conv2d(x, w, b=None, strides=1, padding="valid", dilation=1, groups=1,
         raise ValueError(f"conv2d: a kernel of {kh}x{kw} (dilation {dilation}) does not fit "
                          f"an input of {x.shape[1]}x{x.shape[2]} with padding {pads}")
     inputs = (x, w) if b is None else (x, w, constant(b, like=w))
+    if relu and relu_rule_in_effect() != "standard":
+        # the fused backward knows only the derivative; the ReLU op knows every rule
+        return ReLU()(kernel_for(Conv2D)(geom, False)(*inputs))
     return kernel_for(Conv2D)(geom, relu)(*inputs)
 
 

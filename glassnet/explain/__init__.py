@@ -14,6 +14,7 @@ tuple of attributions; baselines and feature masks may then be tuples too.
 [[2.0, -3.0]]
 """
 
+from glassnet.explain.faithfulness import deletion_curve
 from glassnet.explain.grad_cam import GradCAM
 from glassnet.explain.gradient_shap import GradientShap
 from glassnet.explain.gradients import InputXGradient, Saliency
@@ -25,5 +26,5 @@ from glassnet.explain.sanity import SanityReport, sanity_check, spearman
 
 __all__ = ["Deconvolution", "FeatureAblation", "FeaturePermutation", "GradCAM", "GradientShap",
            "GuidedBackprop", "GuidedGradCam", "InputXGradient", "IntegratedGradients",
-           "NoiseTunnel", "Occlusion", "Saliency", "SanityReport", "SmoothGrad", "sanity_check",
-           "spearman"]
+           "NoiseTunnel", "Occlusion", "Saliency", "SanityReport", "SmoothGrad", "deletion_curve",
+           "sanity_check", "spearman"]

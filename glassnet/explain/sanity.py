@@ -8,7 +8,10 @@ randomised explains the input, not the model.
 - Label randomisation: the same architecture trained on shuffled labels.
 
 Each compares the attributions with the trained model's by the Spearman rank correlation of
-their absolute values per sample (averaged over the samples); a method passes when the
+their absolute values per sample (averaged over the samples), or of the signed values
+(``absolute=False``; the paper reports both: the absolute value hides a flipped sign, and on
+inputs with a constant background, such as MNIST's zeros, it ranks every method that
+multiplies by the input alike before and after); a method passes when the
 correlation falls (below ``threshold``) once every layer is randomised, and for the
 label-randomised model.
 """
@@ -38,10 +41,12 @@ def _ranks(a):
     return ranks.reshape(m, n)
 
 
-def spearman(a, b):
-    """The mean over samples of the Spearman rank correlation of |a| and |b| (each sample
-    flattened; ties share their average rank). A constant map correlates 0."""
-    ra, rb = (_ranks(np.abs(v).reshape(len(v), -1)) for v in (a, b))
+def spearman(a, b, absolute=True):
+    """The mean over samples of the Spearman rank correlation of |a| and |b| (of a and b
+    themselves with ``absolute=False``; each sample flattened; ties share their average
+    rank). A constant map correlates 0."""
+    ra, rb = (_ranks((np.abs(v) if absolute else np.asarray(v)).reshape(len(v), -1))
+              for v in (a, b))
     ra -= ra.mean(axis=1, keepdims=True)
     rb -= rb.mean(axis=1, keepdims=True)
     denominator = np.sqrt((ra * ra).sum(axis=1) * (rb * rb).sum(axis=1))
@@ -76,7 +81,7 @@ def _explain(method, model, x, target, kwargs):
 
 
 def sanity_check(method, model, x, target=None, y=None, fit_kwargs=None, threshold=0.5,
-                 **attribute_kwargs):
+                 absolute=True, **attribute_kwargs):
     """Run the checks for ``method`` (an attribution class, e.g. ``Saliency``, or any
     callable from a model to an object with ``attribute``) on ``model`` and inputs ``x``.
 
@@ -86,6 +91,7 @@ def sanity_check(method, model, x, target=None, y=None, fit_kwargs=None, thresho
             model (compiled as ``model`` is) on ``x`` with ``y`` shuffled; left out when None.
         fit_kwargs: for that training (default ``epochs=5, verbose=0``).
         threshold: the |rho| below which a randomised model counts as explained differently.
+        absolute: rank |attribution| (True) or the signed attribution.
 
     >>> import numpy as np
     >>> from glassnet import keras
@@ -111,13 +117,13 @@ def sanity_check(method, model, x, target=None, y=None, fit_kwargs=None, thresho
         for layer in reversed(layers):  # from the output down, one more layer each step
             layer.set_weights(fresh_layers[layer.name].get_weights())
             cascading.append((layer.name, spearman(
-                original, _explain(method, model, x, target, attribute_kwargs))))
+                original, _explain(method, model, x, target, attribute_kwargs), absolute)))
         model.set_weights(trained)
         for layer in reversed(layers):
             saved = layer.get_weights()
             layer.set_weights(fresh_layers[layer.name].get_weights())
             independent.append((layer.name, spearman(
-                original, _explain(method, model, x, target, attribute_kwargs))))
+                original, _explain(method, model, x, target, attribute_kwargs), absolute)))
             layer.set_weights(saved)
     finally:
         model.set_weights(trained)
@@ -130,7 +136,8 @@ def sanity_check(method, model, x, target=None, y=None, fit_kwargs=None, thresho
         # compiled as the model is, with an optimizer of its own
         compile_from_config(fresh, compile_config(model), None, "sanity_check")
         fresh.fit(x, shuffled, **({"epochs": 5, "verbose": 0} | (fit_kwargs or {})))
-        labels = spearman(original, _explain(method, fresh, x, target, attribute_kwargs))
+        labels = spearman(original, _explain(method, fresh, x, target, attribute_kwargs),
+                          absolute)
     name = getattr(method, "__name__", type(method).__name__)
     return SanityReport(name, cascading, independent, labels, threshold)
 

@@ -71,3 +71,9 @@ def test_spearman_equals_scipy_with_ties():
     a, b = rng.integers(0, 4, (6, 9)).astype(float), rng.normal(size=(6, 9))
     expected = np.mean([stats.spearmanr(np.abs(u), np.abs(v)).statistic for u, v in zip(a, b)])
     assert spearman(a, b) == pytest.approx(expected, abs=1e-12)
+
+
+def test_spearman_by_signed_value_sees_a_flipped_sign():
+    a = np.random.default_rng(0).normal(size=(3, 50))
+    assert spearman(a, -a) == pytest.approx(1.0)
+    assert spearman(a, -a, absolute=False) == pytest.approx(-1.0)

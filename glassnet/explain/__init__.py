@@ -6,6 +6,9 @@ Gradients come from glassnet's own autograd, with the model in inference mode. A
 inputs (a multi-input model: ``forward(*inputs)``, or a Keras model given the list) gives a
 tuple of attributions; baselines and feature masks may then be tuples too.
 
+``glassnet.explain.shap_bridge`` and ``glassnet.explain.lime_bridge`` hand glassnet models
+to SHAP's and LIME's explainers (the ``[explain]`` extra).
+
 >>> import numpy as np
 >>> import glassnet as gn
 >>> from glassnet.explain import IntegratedGradients

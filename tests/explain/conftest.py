@@ -1,10 +1,14 @@
 """Tiny models with known attributions, shared by the explain tests."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from glassnet import keras
+
+MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist10k.npz"
 
 
 @pytest.fixture
@@ -55,3 +59,26 @@ def torch_grad(net, x, target):
 def torch_reference():
     """``(torch_mlp, torch_grad)``: the mlp fixture rebuilt in torch, and its input gradient."""
     return torch_mlp, torch_grad
+
+
+@pytest.fixture(scope="session")
+def mnist_cnn():
+    """``(model, held_out, predicted)``: a two-convolution CNN (layers conv1, conv2, classes)
+    trained for 3 epochs on 3,000 real MNIST digits, 500 held-out digits and its predicted
+    classes for them."""
+    if not MNIST.exists():
+        pytest.skip("needs ../shared/datasets/mnist10k.npz")
+    with np.load(MNIST, allow_pickle=False) as f:
+        x, y = (f["x"][:3500, ..., None] / 255.0).astype("float32"), f["y"][:3500]
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(16, 3, activation="relu", name="conv1"), keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(32, 3, activation="relu", name="conv2"),
+        keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+        keras.layers.Dense(10, activation="softmax", name="classes")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:3000], y[:3000], epochs=3, batch_size=32, verbose=0)
+    held_out = x[3000:]
+    assert model.evaluate(held_out, y[3000:], verbose=0, return_dict=True)["accuracy"] > 0.85
+    return model, held_out, model.predict(held_out, verbose=0).argmax(axis=1)

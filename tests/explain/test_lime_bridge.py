@@ -3,7 +3,6 @@ lime_image on an MNIST CNN, each with the prediction contract lime expects; hidi
 superpixels LIME found lowers the class probability more than hiding others."""
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,6 @@ pytest.importorskip("lime")
 
 from glassnet import keras  # noqa: E402
 from glassnet.explain import lime_bridge  # noqa: E402
-
-MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist10k.npz"
 
 
 @pytest.fixture(scope="module")
@@ -64,27 +61,10 @@ def test_lime_tabular_explains_the_models_probability_locally(cancer):
     assert abs(explanation.local_pred[0] - probability) < 0.25
 
 
-@pytest.fixture(scope="module")
-def digits():
-    if not MNIST.exists():
-        pytest.skip("needs ../shared/datasets/mnist10k.npz")
-    with np.load(MNIST, allow_pickle=False) as f:
-        x, y = (f["x"][:3500, ..., None] / 255.0).astype("float32"), f["y"][:3500]
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)), keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.MaxPooling2D(), keras.layers.Flatten(),
-        keras.layers.Dense(10, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x[:3000], y[:3000], epochs=3, batch_size=32, verbose=0)
-    assert model.evaluate(x[3000:], y[3000:], verbose=0, return_dict=True)["accuracy"] > 0.85
-    return model, x[3000:]
-
-
-def test_lime_image_finds_superpixels_the_cnn_needs(digits):
+def test_lime_image_finds_superpixels_the_cnn_needs(mnist_cnn):
     from lime.wrappers.scikit_image import SegmentationAlgorithm
 
-    model, x = digits
+    model, x, _ = mnist_cnn
     classify = lime_bridge.classifier_fn(model)
     rgb = np.repeat(x[:2], 3, axis=-1)                 # what lime hands the function
     np.testing.assert_allclose(classify(rgb), model.predict(x[:2], verbose=0), rtol=1e-5)
@@ -108,8 +88,8 @@ def test_lime_image_finds_superpixels_the_cnn_needs(digits):
     assert drops[:, 0].mean() > drops[:, 1].mean()
 
 
-def test_lime_errors_and_missing_extra(monkeypatch, digits):
-    model, x = digits
+def test_lime_errors_and_missing_extra(monkeypatch, mnist_cnn):
+    model, x, _ = mnist_cnn
     with pytest.raises(ValueError, match=r"expected one image \(H, W\)"):
         lime_bridge.explain_image(model, x[:2])
     with pytest.raises(ValueError, match="`output` must be one of"):

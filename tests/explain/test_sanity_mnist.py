@@ -3,12 +3,8 @@ gradient maps and Grad-CAM change when the weights are randomised, guided backpr
 barely do; removing the top-attributed pixels hurts the class score far more than removing
 random ones."""
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 
-from glassnet import keras
 from glassnet.explain import (
     GradCAM,
     GuidedBackprop,
@@ -18,31 +14,9 @@ from glassnet.explain import (
     sanity_check,
 )
 
-MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist10k.npz"
 
-
-@pytest.fixture(scope="module")
-def trained():
-    if not MNIST.exists():
-        pytest.skip("needs ../shared/datasets/mnist10k.npz")
-    with np.load(MNIST, allow_pickle=False) as f:
-        x, y = (f["x"][:3500, ..., None] / 255.0).astype("float32"), f["y"][:3500]
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(16, 3, activation="relu", name="conv1"), keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(32, 3, activation="relu", name="conv2"),
-        keras.layers.MaxPooling2D(), keras.layers.Flatten(),
-        keras.layers.Dense(10, activation="softmax", name="classes")])
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x[:3000], y[:3000], epochs=3, batch_size=32, verbose=0)
-    held_out = x[3000:]
-    assert model.evaluate(held_out, y[3000:], verbose=0, return_dict=True)["accuracy"] > 0.85
-    return model, held_out, model.predict(held_out, verbose=0).argmax(axis=1)
-
-
-def test_gradients_and_grad_cam_pass_guided_backprop_does_not(trained):
-    model, x, predicted = trained
+def test_gradients_and_grad_cam_pass_guided_backprop_does_not(mnist_cnn):
+    model, x, predicted = mnist_cnn
     x, target = x[:12], predicted[:12]
     saliency = sanity_check(Saliency, model, x, target=target, absolute=False, abs=False)
     guided = sanity_check(GuidedBackprop, model, x, target=target, absolute=False)
@@ -59,8 +33,8 @@ def test_gradients_and_grad_cam_pass_guided_backprop_does_not(trained):
     np.testing.assert_array_equal(again, Saliency(model).attribute(x, target=target, abs=False))
 
 
-def test_removing_the_top_attributed_pixels_hurts_more_than_random_ones(trained):
-    model, x, predicted = trained
+def test_removing_the_top_attributed_pixels_hurts_more_than_random_ones(mnist_cnn):
+    model, x, predicted = mnist_cnn
     x, target = x[:60], predicted[:60]
     attribution = IntegratedGradients(model).attribute(x, target=target, n_steps=16)
     top = deletion_curve(model, x, attribution, target=target, fractions=[0, 0.1])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import inspect
 import warnings
 
 import numpy as np
@@ -58,6 +59,9 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
         return (x, y)
     return (x, y, sample_weight)
 
+# per Model subclass: whether its compute_loss takes `training` (read once per class)
+_COMPUTE_LOSS_TAKES_TRAINING = {}
+
 
 class Steps:
     """``train_step``, ``test_step``, ``predict_step``, ``compute_loss``, ``compute_metrics``
@@ -74,7 +78,7 @@ class Steps:
         """Forward, loss, backward and one optimizer update on one batch; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
         params = self._step_params if self._step_params is not None else \
             self.trainable_weights
         if params or loss.requires_grad:
@@ -99,7 +103,7 @@ class Steps:
         """The loss and metrics of one batch, in inference mode; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._track_loss(float(loss.data), x)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -109,6 +113,19 @@ class Steps:
         return self(x, training=False)
 
     # -- their pieces ---------------------------------------------------------------------
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """``compute_loss``, also when a subclass overrides it with Keras 3.0's signature
+        (no ``training``), as Keras checks the override before passing it."""
+        takes = _COMPUTE_LOSS_TAKES_TRAINING.get(type(self))
+        if takes is None:
+            params = inspect.signature(type(self).compute_loss).parameters
+            takes = "training" in params or any(p.kind is p.VAR_KEYWORD
+                                                for p in params.values())
+            _COMPUTE_LOSS_TAKES_TRAINING[type(self)] = takes
+        if takes:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The total loss: the compiled loss of every output (weighted by ``loss_weights``)

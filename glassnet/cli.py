@@ -1,5 +1,6 @@
 """The ``glassnet`` command: ``glassnet demo`` trains the classic MLP on the best real data
-present and prints its test accuracy; ``glassnet --version``; ``glassnet --help``."""
+present and prints its test accuracy; ``glassnet tune SPEC`` runs a hyperparameter search;
+``glassnet --version``; ``glassnet --help``."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ EPILOG = """\
 examples:
   glassnet demo                 train the classic MLP for 5 epochs, print test accuracy
   glassnet demo --epochs 1      a quicker run
+  glassnet tune search.yaml     run the hyperparameter search a spec describes
   glassnet demo --help          what the demo trains on and its options
   python -m glassnet --version  the same command without the entry point
 
@@ -64,6 +66,22 @@ examples:
   glassnet demo
   glassnet demo --epochs 2 --batch-size 128 --seed 1
   glassnet demo > train.log     one line per epoch in the log (no progress-bar redraws)"""
+
+
+TUNE_DESCRIPTION = """\
+Run a hyperparameter search (KerasTuner's tuners on Optuna) from a spec file, print the
+best trials and write the best hyperparameters to DIRECTORY/PROJECT/best_hyperparameters.json.
+The search is kept in a SQLite study there: run the same command again to resume it.
+
+SPEC is a YAML or JSON file (data only: tuner, objective, max_trials, data, model, compile,
+fit; see help(glassnet.tune.spec)) or a Python file that defines build_model(hp), data() and
+a TUNER dict. Needs the [tune] extra: pip install 'glassnet[tune]'."""
+
+TUNE_EPILOG = """\
+examples:
+  glassnet tune examples/tune_fashion_mnist.yaml
+  glassnet tune examples/tune_fashion_mnist.yaml --max-trials 3 --overwrite
+  glassnet tune my_search.py --directory runs"""
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -107,6 +125,18 @@ def build_parser():
     run.add_argument("--seed", type=int, default=0,
                      help="seed of every random generator, for a reproducible run "
                           "(default: %(default)s)")
+    tune = commands.add_parser(
+        "tune", help="run a hyperparameter search from a YAML, JSON or Python spec",
+        description=TUNE_DESCRIPTION, epilog=TUNE_EPILOG, formatter_class=_Formatter)
+    tune.add_argument("spec", metavar="SPEC", help="the search's spec file")
+    tune.add_argument("--max-trials", type=_positive_int, default=None, metavar="N",
+                      help="override the spec's max_trials")
+    tune.add_argument("--directory", default=None, metavar="DIR",
+                      help="override the spec's directory")
+    tune.add_argument("--overwrite", action="store_true", default=None,
+                      help="start the search over instead of resuming it")
+    tune.add_argument("--summary", type=_positive_int, default=5, metavar="N",
+                      help="how many best trials to print (default: %(default)s)")
     return parser
 
 
@@ -117,6 +147,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args.epochs, args.seed, batch_size=args.batch_size)
+        return 0
+    if args.command == "tune":
+        from glassnet.tune import spec
+
+        try:
+            spec.run(args.spec, args.directory, args.max_trials, args.overwrite, args.summary)
+        except spec.SpecError as err:
+            raise SystemExit(f"glassnet tune: {err}") from None
         return 0
     parser.print_help()
     return 0

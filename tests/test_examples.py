@@ -54,3 +54,18 @@ def test_visualize_cnn_writes_every_picture(tmp_path):
     for name in result["pictures"]:
         if name.endswith(".png"):
             assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_tune_fashion_mnist_searches_then_cross_validates(tmp_path):
+    pytest.importorskip("optuna")
+    pytest.importorskip("sklearn")
+    if fashion_mnist.find_files() is None:
+        pytest.skip("needs dataset-fashion-mnist")
+    example = load_example("tune_fashion_mnist")
+    result = example.main(["--train-size", "1500", "--max-trials", "3", "--folds", "2",
+                           "--directory", str(tmp_path)])
+    print(result)
+    assert result["trials"] == 3 and len(result["scores"]) == 2
+    assert result["cv_mean"]["accuracy"] > 0.5  # 3 epochs on 750 images (chance: 0.1)
+    assert (tmp_path / "fashion_cnn_hyperband" / "study.db").exists()

@@ -29,8 +29,11 @@ def suggest(trial, entry):
     if isinstance(entry, Int):
         return trial.suggest_int(entry.name, entry.min_value, entry.max_value,
                                  step=entry.step or 1, log=log)
-    return trial.suggest_float(entry.name, entry.min_value, entry.max_value, step=entry.step,
-                               log=log)
+    value = trial.suggest_float(entry.name, entry.min_value, entry.max_value, step=entry.step,
+                                log=log)
+    if entry.step is not None:  # on the grid exactly: 0.3, not 0.30000000000000004
+        value = float(f"{value:.12g}")
+    return value
 
 
 def grid(space):

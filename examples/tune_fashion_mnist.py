@@ -79,7 +79,7 @@ def main(argv=None):
     print(f"\nBest hyperparameters: {best.values}")
     print(f"{args.folds}-fold cross-validation of the best:\n{result.summary()}")
     return {"best": best.values, "cv_mean": result.mean, "cv_std": result.std,
-            "trials": len(tuner.oracle.trials()), "scores": np.asarray(
+            "trials": len(tuner.oracle.trials), "scores": np.asarray(
                 result.scores["accuracy"]).tolist()}
 
 

@@ -45,33 +45,35 @@ class Oracle:
         return self._tuner.objective
 
     def get_trial(self, trial_id):
-        for trial in self.trials():
+        for trial in self.trials.values():
             if trial.trial_id == trial_id or trial.number == trial_id:
                 return trial
         raise KeyError(f"get_trial: no trial {trial_id!r} in the study")
 
+    @property
     def trials(self):
-        """Every recorded trial, in order."""
+        """Every recorded trial by ``trial_id``, in order (read from the study now)."""
         from glassnet.tune.tuner import FAILED, METRICS, STEP, VALUES
 
         states = self._tuner.optuna.trial.TrialState
         names = {states.COMPLETE: "COMPLETED", states.PRUNED: "STOPPED",
                  states.FAIL: "FAILED", states.RUNNING: "RUNNING", states.WAITING: "IDLE"}
         space = self._tuner.hyperparameters.get_config()["space"]
-        out = []
+        out = {}
         for t in self._tuner.study.get_trials(deepcopy=False):
             if t.user_attrs.get(FAILED) == "surplus":
                 continue
             hp = HyperParameters.from_config({"space": space,
                                               "values": t.user_attrs.get(VALUES, {})})
-            out.append(Trial(t.number, hp, names.get(t.state, str(t.state)),
-                             t.value if t.state == states.COMPLETE else None,
-                             t.user_attrs.get(METRICS), t.user_attrs.get(STEP)))
+            trial = Trial(t.number, hp, names.get(t.state, str(t.state)),
+                          t.value if t.state == states.COMPLETE else None,
+                          t.user_attrs.get(METRICS), t.user_attrs.get(STEP))
+            out[trial.trial_id] = trial
         return out
 
     def get_best_trials(self, num_trials=1):
         """The ``num_trials`` best completed trials, best first (ties: the earlier first)."""
-        done = [t for t in self.trials() if t.status == "COMPLETED" and t.score is not None]
+        done = [t for t in self.trials.values() if t.status == "COMPLETED" and t.score is not None]
         sign = 1 if self.objective.direction == "min" else -1
         done.sort(key=lambda t: (sign * t.score, t.number))
         return done[:num_trials]

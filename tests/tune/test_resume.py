@@ -52,7 +52,7 @@ SCRIPT = textwrap.dedent('''
                                      directory=directory, project_name="shared",
                                      heartbeat_interval=1, grace_period=2)
     tuner.search(x[:192], y[:192], validation_data=(x[192:], y[192:]), epochs=1, verbose=0)
-    print("done", len(tuner.oracle.trials()), flush=True)
+    print("done", len(tuner.oracle.trials), flush=True)
 ''')
 
 

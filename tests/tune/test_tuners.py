@@ -24,7 +24,8 @@ def test_random_search_keeps_the_best_epoch_of_the_best_trial(blobs, tmp_path, c
     tuner = keras_tuner.RandomSearch(build_model, objective="val_accuracy", max_trials=4,
                                      directory=tmp_path, project_name="p", seed=0)
     tuner.search(x, y, epochs=3, validation_data=(xv, yv), verbose=0)
-    trials = tuner.oracle.trials()
+    trials = list(tuner.oracle.trials.values())
+    assert list(tuner.oracle.trials) == ["00", "01", "02", "03"]
     assert [t.status for t in trials] == ["COMPLETED"] * 4
     best = tuner.oracle.get_best_trials(4)
     assert [t.score for t in best] == sorted((t.score for t in trials), reverse=True)
@@ -61,7 +62,7 @@ def test_executions_per_trial_average_the_best_epochs(blobs, tmp_path):
                                      executions_per_trial=3, directory=tmp_path, seed=1)
     tuner.search(x, y, epochs=2, validation_data=(xv, yv), verbose=0)
     assert len(seen) == 3
-    assert tuner.oracle.trials()[0].score == pytest.approx(np.mean(seen))
+    assert tuner.oracle.trials["00"].score == pytest.approx(np.mean(seen))
 
 
 def test_grid_search_visits_every_combination_once(blobs, tmp_path):
@@ -77,9 +78,9 @@ def test_grid_search_visits_every_combination_once(blobs, tmp_path):
     assert tuner.max_trials == 6
     tuner.search(x, y, epochs=1, validation_data=(xv, yv), verbose=0)
     combos = sorted((t.hyperparameters["act"], t.hyperparameters["units"])
-                    for t in tuner.oracle.trials())
+                    for t in tuner.oracle.trials.values())
     assert combos == sorted((a, u) for a in ("relu", "tanh") for u in (4, 8, 12))
-    assert {t.hyperparameters["lr"] for t in tuner.oracle.trials()} == {0.01}
+    assert {t.hyperparameters["lr"] for t in tuner.oracle.trials.values()} == {0.01}
 
 
 class Quadratic(keras_tuner.RandomSearch):
@@ -94,7 +95,7 @@ def test_run_trial_override_returns_a_number_to_minimize(tmp_path):
     tuner = Quadratic(max_trials=12, directory=tmp_path, seed=0)
     tuner.search()
     best = tuner.get_best_hyperparameters()[0].get("x")
-    scores = [t.score for t in tuner.oracle.trials()]
+    scores = [t.score for t in tuner.oracle.trials.values()]
     assert min(scores) == pytest.approx(best * best + 1)
 
 
@@ -137,7 +138,7 @@ def test_hyperband_prunes_poor_trials_through_the_fit_callback(blobs, tmp_path):
                                   directory=tmp_path, seed=0)
     assert tuner.max_trials == keras_tuner.tuners.hyperband_trials(9, 3) == 9 + 5 + 3
     tuner.search(x, y, epochs=1, validation_data=(xv, yv), batch_size=60, verbose=0)
-    states = [t.status for t in tuner.oracle.trials()]
+    states = [t.status for t in tuner.oracle.trials.values()]
     assert states.count("STOPPED") >= 3 and "COMPLETED" in states
     assert max(n for _, n in epochs_run.values()) == 9  # search's epochs=1 is replaced
     stopped = [n for _, n in epochs_run.values() if n < 9]
@@ -159,7 +160,7 @@ def test_failed_trials_are_retried_then_reported(tmp_path):
     tuner = Flaky(max_trials=2, max_retries_per_trial=1, directory=tmp_path, seed=0)
     tuner.search()
     assert len(calls) == 4 and calls[0] == calls[1] and calls[2] == calls[3]
-    assert [t.status for t in tuner.oracle.trials()] == ["COMPLETED", "COMPLETED"]
+    assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED", "COMPLETED"]
 
     class Broken(keras_tuner.RandomSearch):
         def run_trial(self, trial, *args, **kwargs):
@@ -194,7 +195,8 @@ def test_fit_may_return_a_dict_of_metrics(blobs, tmp_path):
     tuner = keras_tuner.RandomSearch(Evaluated(), objective=keras_tuner.Objective(
         "metric_a", "max"), max_trials=2, directory=tmp_path)
     tuner.search(x, y, validation_data=(xv, yv), epochs=1, verbose=0)
-    assert all(0 <= t.score <= 1 and t.metrics["b"] == 1.0 for t in tuner.oracle.trials())
+    trials = tuner.oracle.trials.values()
+    assert all(0 <= t.score <= 1 and t.metrics["b"] == 1.0 for t in trials)
 
 
 def test_a_finished_search_is_not_run_again_and_overwrite_starts_over(tmp_path):
@@ -202,13 +204,13 @@ def test_a_finished_search_is_not_run_again_and_overwrite_starts_over(tmp_path):
     tuner.search()
     again = Quadratic(max_trials=3, directory=tmp_path, project_name="q", seed=0)
     again.search()
-    assert len(again.oracle.trials()) == 3
+    assert len(again.oracle.trials) == 3
     more = Quadratic(max_trials=5, directory=tmp_path, project_name="q", seed=0)
     more.search()
-    assert len(more.oracle.trials()) == 5
+    assert len(more.oracle.trials) == 5
     fresh = Quadratic(max_trials=2, directory=tmp_path, project_name="q", overwrite=True)
     fresh.search()
-    assert len(fresh.oracle.trials()) == 2
+    assert len(fresh.oracle.trials) == 2
 
 
 def test_declared_hyperparameters_and_tune_new_entries(tmp_path):
@@ -223,7 +225,8 @@ def test_declared_hyperparameters_and_tune_new_entries(tmp_path):
 
     tuner = Two(hyperparameters=hp, tune_new_entries=False, max_trials=2, directory=tmp_path)
     tuner.search()
-    assert [t.hyperparameters.values for t in tuner.oracle.trials()] == [{"x": 0.5, "y": -1.0}] * 2
+    values = [t.hyperparameters.values for t in tuner.oracle.trials.values()]
+    assert values == [{"x": 0.5, "y": -1.0}] * 2
 
 
 @pytest.mark.parametrize("kwargs, words", [

@@ -69,3 +69,10 @@ def test_tune_fashion_mnist_searches_then_cross_validates(tmp_path):
     assert result["trials"] == 3 and len(result["scores"]) == 2
     assert result["cv_mean"]["accuracy"] > 0.5  # 3 epochs on 750 images (chance: 0.1)
     assert (tmp_path / "fashion_cnn_hyperband" / "study.db").exists()
+
+
+@pytest.mark.slow
+def test_sklearn_grid_search_example(tmp_path):
+    pytest.importorskip("sklearn")
+    result = load_example("sklearn_grid_search").main(["--epochs", "10", "--jobs", "1"])
+    assert result["test"] > 0.9 and min(result["cross_val"]) > 0.85

@@ -249,3 +249,19 @@ def test_search_space_summary_lists_the_space_found_by_one_build(capsys, tmp_pat
     assert out.startswith("Search space summary\nDefault search space size: 2\nunits (Int)\n")
     assert "'step': 4" in out and "lr (Float)" in out and "'sampling': 'log'" in out
     assert math.isclose(tuner.hyperparameters.space[1].min_value, 1e-3)
+
+
+def test_bayesian_optimization_on_optuna_gaussian_process(tmp_path):
+    pytest.importorskip("torch")  # Optuna's GPSampler computes with torch
+    pytest.importorskip("scipy")
+
+    class GPQuadratic(keras_tuner.BayesianOptimization):
+        run_trial = Quadratic.run_trial
+
+    tuner = GPQuadratic(max_trials=6, num_initial_points=3, sampler="gp", seed=0,
+                        directory=tmp_path)
+    tuner.search()
+    assert isinstance(tuner.study.sampler, tuner.optuna.samplers.GPSampler)
+    assert len(tuner.oracle.trials) == 6
+    with pytest.raises(ValueError, match="`sampler` must be 'tpe', 'gp' or an Optuna sampler"):
+        keras_tuner.BayesianOptimization(sampler="cmaes", directory=tmp_path)

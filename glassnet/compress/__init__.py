@@ -1,9 +1,36 @@
-"""Model compression: smaller models that keep what a larger one learned.
+"""Model compression: smaller, faster models that keep what a larger one learned.
 
-``Distiller`` trains a student on a frozen teacher's softened outputs (knowledge
-distillation, the Keras example's API).
+- Pruning, with TensorFlow Model Optimization's names: ``prune_low_magnitude`` with a
+  ``PolynomialDecay`` or ``ConstantSparsity`` schedule and the ``UpdatePruningStep``
+  callback, ``strip_pruning``, ``save_sparse`` / ``load_sparse`` (the file shrinks with the
+  sparsity), and ``prune_structured`` (whole units and filters removed: a smaller, faster
+  model).
+- Quantization: ``quantize(model, calibration_data)`` (post-training int8: per-channel
+  weights, per-tensor activations, int32 sums), ``quantize_aware`` / ``quantize_model`` then
+  ``convert`` (training through fake-quant ops), ``export_qdq`` (an ONNX QDQ graph that ONNX
+  Runtime runs in integer kernels).
+- Distillation: ``Distiller`` trains a student on a frozen teacher's softened outputs (the
+  Keras example's API, with Hinton et al.'s T^2).
 """
 
+from glassnet.compress import pruning
 from glassnet.compress.distillation import Distiller
+from glassnet.compress.pruning import (
+    ConstantSparsity,
+    PolynomialDecay,
+    PruneLowMagnitude,
+    PruningSchedule,
+    PruningSummaries,
+    UpdatePruningStep,
+    load_sparse,
+    prune_low_magnitude,
+    prune_scope,
+    prune_structured,
+    save_sparse,
+    strip_pruning,
+)
 
-__all__ = ["Distiller"]
+__all__ = ["ConstantSparsity", "Distiller", "PolynomialDecay", "PruneLowMagnitude",
+           "PruningSchedule", "PruningSummaries", "UpdatePruningStep", "load_sparse",
+           "prune_low_magnitude", "prune_scope", "prune_structured", "pruning", "save_sparse",
+           "strip_pruning"]

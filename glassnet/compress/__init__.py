@@ -13,7 +13,7 @@
   Keras example's API, with Hinton et al.'s T^2).
 """
 
-from glassnet.compress import pruning
+from glassnet.compress import pruning, quantization
 from glassnet.compress.distillation import Distiller
 from glassnet.compress.pruning import (
     ConstantSparsity,
@@ -29,8 +29,19 @@ from glassnet.compress.pruning import (
     save_sparse,
     strip_pruning,
 )
+from glassnet.compress.quantization import (
+    QuantizedConv2D,
+    QuantizedDense,
+    load_quantized,
+    quantize,
+    weights_nbytes,
+)
+from glassnet.compress.quantization.onnx_qdq import export_qdq
+from glassnet.compress.quantization.qat import convert, quantize_aware, quantize_model
 
 __all__ = ["ConstantSparsity", "Distiller", "PolynomialDecay", "PruneLowMagnitude",
-           "PruningSchedule", "PruningSummaries", "UpdatePruningStep", "load_sparse",
-           "prune_low_magnitude", "prune_scope", "prune_structured", "pruning", "save_sparse",
-           "strip_pruning"]
+           "PruningSchedule", "PruningSummaries", "QuantizedConv2D", "QuantizedDense",
+           "UpdatePruningStep", "convert", "export_qdq", "load_quantized", "load_sparse",
+           "prune_low_magnitude", "prune_scope", "prune_structured", "pruning", "quantization",
+           "quantize", "quantize_aware", "quantize_model", "save_sparse", "strip_pruning",
+           "weights_nbytes"]

@@ -13,7 +13,7 @@
   Keras example's API, with Hinton et al.'s T^2).
 """
 
-from glassnet.compress import pruning, quantization
+from glassnet.compress import pruning, quantization, sparsity
 from glassnet.compress.distillation import Distiller
 from glassnet.compress.pruning import (
     ConstantSparsity,
@@ -43,5 +43,5 @@ __all__ = ["ConstantSparsity", "Distiller", "PolynomialDecay", "PruneLowMagnitud
            "PruningSchedule", "PruningSummaries", "QuantizedConv2D", "QuantizedDense",
            "UpdatePruningStep", "convert", "export_qdq", "load_quantized", "load_sparse",
            "prune_low_magnitude", "prune_scope", "prune_structured", "pruning", "quantization",
-           "quantize", "quantize_aware", "quantize_model", "save_sparse", "strip_pruning",
-           "weights_nbytes"]
+           "quantize", "quantize_aware", "quantize_model", "save_sparse", "sparsity",
+           "strip_pruning", "weights_nbytes"]

@@ -6,6 +6,7 @@ asymmetric uint8 per tensor; Dense and Conv2D sum in int32. See ``observers`` fo
 ``int_gemm`` for the exact integer products.
 """
 
+from glassnet.compress.quantization import qat as keras  # tfmot.quantization.keras's path
 from glassnet.compress.quantization.int_gemm import int_matmul
 from glassnet.compress.quantization.observers import (
     MinMaxObserver,
@@ -21,5 +22,5 @@ from glassnet.compress.quantization.quantized_layers import QuantizedConv2D, Qua
 
 __all__ = ["MinMaxObserver", "MovingAverageMinMaxObserver", "PercentileObserver",
            "QuantizedConv2D", "QuantizedDense", "activation_qparams", "dequantize",
-           "int_matmul", "load_quantized", "quantize", "quantize_activation",
+           "int_matmul", "keras", "load_quantized", "quantize", "quantize_activation",
            "quantize_weights", "weights_nbytes"]

@@ -76,3 +76,18 @@ def test_sklearn_grid_search_example(tmp_path):
     pytest.importorskip("sklearn")
     result = load_example("sklearn_grid_search").main(["--epochs", "10", "--jobs", "1"])
     assert result["test"] > 0.9 and min(result["cross_val"]) > 0.85
+
+
+@pytest.mark.slow
+def test_compress_fashion_mnist_prunes_quantizes_and_distills(tmp_path):
+    if fashion_mnist.find_files() is None:
+        pytest.skip("needs dataset-fashion-mnist")
+    result = load_example("compress_fashion_mnist").main(
+        ["--train-size", "4000", "--epochs", "1", "--out", str(tmp_path)])
+    assert result["dense"] > 0.6 and result["pruned_80"] > result["dense"] - 0.05
+    assert result["file_ratio"] > 2.5  # 80% zeros: the sparse file is a fraction of .keras
+    assert result["structured_speedup"] > 1.2
+    assert abs(result["int8"] - result["dense"]) < 0.02 and result["int8_size_ratio"] > 3.5
+    if "int8_onnxruntime" in result:
+        assert abs(result["int8_onnxruntime"] - result["int8"]) < 0.005
+    assert result["student_distilled"] > 0.5 and result["student_scratch"] > 0.5

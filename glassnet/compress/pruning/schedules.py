@@ -22,6 +22,7 @@ False
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -163,6 +164,16 @@ class PolynomialDecay(PruningSchedule):
         self._validate_step(self.begin_step, self.end_step, self.frequency, False)
         self._validate_sparsity(self.initial_sparsity, "initial_sparsity")
         self._validate_sparsity(self.final_sparsity, "final_sparsity")
+        span = self.end_step - self.begin_step
+        if span % self.frequency:
+            # tfmot's rule, kept; but a model that never reaches final_sparsity is a surprise
+            last = self.begin_step + span // self.frequency * self.frequency
+            warnings.warn(
+                f"PolynomialDecay: end_step - begin_step = {span} is not a multiple of "
+                f"frequency={self.frequency}, so the masks are last updated at step {last}, "
+                f"at sparsity {self(last)[1]} instead of final_sparsity="
+                f"{self.final_sparsity}; make end_step = begin_step + k * frequency",
+                stacklevel=2)
 
     def __call__(self, step):
         step = self._step(step)

@@ -120,3 +120,13 @@ def test_the_smaller_model_trains_and_saves(tmp_path):
     small.save(tmp_path / "small.keras")
     loaded = keras.models.load_model(tmp_path / "small.keras")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), small.predict(x, verbose=0))
+
+
+def test_sparsity_is_checked_even_when_no_layer_is_prunable():
+    from glassnet import keras
+    from glassnet.compress import prune_structured
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])  # the output stays
+    with pytest.raises(ValueError, match=r"sparsity must be in range \[0,1\). Received: "
+                                         r"sparsity=1.5"):
+        prune_structured(model, 1.5)

@@ -112,3 +112,12 @@ def test_export_qdq_rejects_what_it_cannot_write(digits_cnn, tmp_path):
     int8 = quantize(model, digits_cnn[1][:64])
     with pytest.raises(ValueError, match="opset >= 13"):
         export_qdq(int8, tmp_path / "x.onnx", opset=11)
+
+
+def test_export_qdq_refuses_a_float_model(tmp_path):
+    from glassnet import keras
+    from glassnet.compress import export_qdq
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="has no quantized layer; quantize it first"):
+        export_qdq(model, tmp_path / "float.onnx")

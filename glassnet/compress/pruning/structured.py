@@ -170,6 +170,8 @@ def prune_structured(model, sparsity=0.5, norm="l1"):
     if norm not in NORMS:
         raise ValueError(f"prune_structured: norm must be one of {list(NORMS)}. Received: "
                          f"norm={norm!r}")
+    if not isinstance(sparsity, dict):
+        _sparsity_for(sparsity, model)  # checked even when no layer is prunable
     if isinstance(sparsity, dict):
         names = {layer.name for layer in model.layers}
         unknown = sorted(set(sparsity) - names)

@@ -101,6 +101,10 @@ def export_qdq(model, path, opset=17):
     if not isinstance(model, Sequential):
         raise TypeError(f"export_qdq: expected the Sequential that quantize() returned. "
                         f"Received: {type(model).__name__}")
+    if not any(isinstance(layer, (QuantizedDense, QuantizedConv2D)) for layer in model.layers):
+        raise ValueError(f"export_qdq: the model '{model.name}' has no quantized layer; "
+                         f"quantize it first (quantize(model, calibration_data)), or export a "
+                         f"float model with model.export(path, format='onnx')")
     if opset < 13:
         raise ValueError(f"export_qdq: per-channel DequantizeLinear needs opset >= 13. "
                          f"Received: opset={opset}")

@@ -31,15 +31,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-
-def load(n_train):
-    from glassnet.datasets import fashion_mnist
-
-    (x, y), (x_test, y_test) = fashion_mnist.load_data()
-    scale = lambda a: (a[..., None] / 255.0).astype(np.float32)
-    return scale(x[:n_train]), y[:n_train].astype(np.int64), scale(x_test), y_test.astype(
-        np.int64)
+from distillation import load  # noqa: E402 - Fashion-MNIST as (N, 28, 28, 1) float32
 
 
 def build(keras, kind):

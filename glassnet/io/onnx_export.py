@@ -36,7 +36,7 @@ def _onnx():
 
 class _Builder:
     def __init__(self, onnx, helper, numpy_helper, opset):
-        self.helper, self.numpy_helper, self.opset = helper, numpy_helper, opset
+        self.onnx, self.helper, self.numpy_helper, self.opset = onnx, helper, numpy_helper, opset
         self.types = onnx.TensorProto
         self.nodes, self.initializers, self.count = [], [], 0
         self.integers = {}  # graph value -> NumPy dtype, for the values holding integer ids
@@ -345,10 +345,16 @@ def export_onnx(model, path, opset=17):
                      f"output_{i}")
         graph_outputs.append(helper.make_tensor_value_info(
             final, onnx.TensorProto.FLOAT, ["batch", *shape[1:]]))
-    graph = helper.make_graph(b.nodes, model.name, graph_inputs, graph_outputs, b.initializers)
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="glassnet")
-    onnx.checker.check_model(proto)
+    return write_model(b, model.name, graph_inputs, graph_outputs, path)
+
+
+def write_model(b, name, graph_inputs, graph_outputs, path):
+    """The graph ``b`` built, checked by ONNX's checker and written atomically to ``path``;
+    returns the ModelProto (shared with the int8 QDQ export)."""
+    graph = b.helper.make_graph(b.nodes, name, graph_inputs, graph_outputs, b.initializers)
+    proto = b.helper.make_model(graph, opset_imports=[b.helper.make_opsetid("", b.opset)],
+                                producer_name="glassnet")
+    b.onnx.checker.check_model(proto)
     from glassnet.files import atomic_write
 
     with atomic_write(os.fspath(path)) as f:

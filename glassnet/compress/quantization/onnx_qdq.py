@@ -129,17 +129,9 @@ def export_qdq(model, path, opset=17):
         raise ValueError("export_qdq: these layers have no ONNX export: "
                          + "; ".join(unsupported))
     out = b.op("Identity", [x], base="output")
-    graph = helper.make_graph(b.nodes, model.name, [graph_input], [
+    return onnx_export.write_model(b, model.name, [graph_input], [
         helper.make_tensor_value_info(out, onnx.TensorProto.FLOAT, ["batch", *shape[1:]])],
-        b.initializers)
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="glassnet")
-    onnx.checker.check_model(proto)
-    from glassnet.files import atomic_write
-
-    with atomic_write(os.fspath(path)) as f:
-        f.write(proto.SerializeToString())
-    return proto
+        path)
 
 
 def ort_quantize_static(float_path, out_path, calibration_data, per_channel=True,

@@ -14,34 +14,24 @@ heartbeat and run again with the same hyperparameters.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import os
 import shutil
 import time
 import traceback
-import warnings
 
 from glassnet.backend import seed as seed_glassnet
 from glassnet.tune import objective as objective_module
 from glassnet.tune import optuna_space
 from glassnet.tune.hypermodel import HyperModel, as_hypermodel
-from glassnet.tune.hyperparameters import HyperParameters
+from glassnet.tune.hyperparameters import Fixed, HyperParameters
 from glassnet.tune.reporting import EpochReporter, average, metrics_of
+from glassnet.tune.storage import import_optuna, quiet_optuna, rdb_storage
 from glassnet.tune.trial import Oracle, Trial
 
 # Trial attributes in the study (Optuna user attributes): what a trial means to the tuner.
 VALUES, METRICS, STEP, FAILED = "hyperparameters", "metrics", "best_step", "failed"
-
-
-def import_optuna():
-    try:
-        import optuna
-    except ImportError as error:
-        raise ImportError("glassnet.tune's tuners run on Optuna: pip install "
-                          "'glassnet[tune]'") from error
-    return optuna
 
 
 class _TrialFailed(Exception):
@@ -92,12 +82,13 @@ class Tuner:
             shutil.rmtree(self.project_dir)
         os.makedirs(self.project_dir, exist_ok=True)
         self.study_name = study_name or self.project_name
-        self.storage = self._storage(storage, heartbeat_interval, grace_period)
+        self.storage = rdb_storage(self.optuna, storage, self.project_dir, heartbeat_interval,
+                                   grace_period)
         if overwrite and storage is not None:
             self._delete_study()
         if self.hypermodel is not None:
             self._populate_space()
-        with self._quiet_optuna():
+        with quiet_optuna(self.optuna):
             self.study = self.optuna.create_study(
                 storage=self.storage, study_name=self.study_name, load_if_exists=True,
                 direction=self.objective.optuna_direction,
@@ -115,40 +106,6 @@ class Tuner:
 
     def _fit_kwargs(self, kwargs):
         return kwargs
-
-    @contextlib.contextmanager
-    def _quiet_optuna(self):
-        """Optuna's own INFO lines off while the tuner prints its trial reports (a failed
-        trial's warning stays)."""
-        logging = self.optuna.logging
-        before = logging.get_verbosity()
-        logging.set_verbosity(max(before, logging.WARNING))
-        try:
-            yield
-        finally:
-            logging.set_verbosity(before)
-
-    # -- storage --------------------------------------------------------------------------
-    def _storage(self, storage, heartbeat_interval, grace_period):
-        storages = self.optuna.storages
-        if storage is not None and not isinstance(storage, str):
-            return storage  # an Optuna storage object, as the user configured it
-        if storage is None:
-            path = os.path.abspath(os.path.join(self.project_dir, "study.db"))
-            storage = f"sqlite:///{path}"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", self.optuna.exceptions.ExperimentalWarning)
-            retry = getattr(storages, "RetryHeartbeatStaleTrialCallback", None)
-            if retry is not None:
-                retry_args = {"heartbeat_stale_trial_callback": retry(max_retry=None)}
-            else:  # Optuna 3 and 4 retry a stale trial through the failed-trial callback
-                retry_args = {"failed_trial_callback": storages.RetryFailedTrialCallback(None)}
-        engine = {"connect_args": {"timeout": 60}} if storage.startswith("sqlite") else None
-        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna's words
-            warnings.simplefilter("ignore", self.optuna.exceptions.ExperimentalWarning)
-            return storages.RDBStorage(storage, engine_kwargs=engine,
-                                       heartbeat_interval=heartbeat_interval,
-                                       grace_period=grace_period, **retry_args)
 
     def _delete_study(self):
         try:
@@ -176,7 +133,7 @@ class Tuner:
             if not self._work_left():
                 break
             self._last = None
-            with self._quiet_optuna():
+            with quiet_optuna(self.optuna):
                 self.study.optimize(lambda t: self._objective(t, fit_args, fit_kwargs),
                                     n_trials=1, catch=(_TrialFailed,))
             trial = self._last
@@ -232,7 +189,7 @@ class Tuner:
     def _trial_hyperparameters(self, optuna_trial):
         hp = self.hyperparameters.copy()
         hp.values = {k: v for k, v in hp.values.items()
-                     if isinstance(hp._by_name.get(k), _fixed_kind())}
+                     if isinstance(hp._by_name.get(k), Fixed)}
         declared = {e.name for e in self.hyperparameters.space}
         grid_names = set(getattr(self, "_grid", None) or ())  # GridSearch: the grid's
 
@@ -409,12 +366,6 @@ class Tuner:
         if best:
             print(f"\nBest {self.objective.name} So Far: {best[0].score:.6g}")
         print(f"Total elapsed time: {_clock(time.time() - started)}")
-
-
-def _fixed_kind():
-    from glassnet.tune.hyperparameters import Fixed
-
-    return Fixed
 
 
 def _input_shape(model):

@@ -46,7 +46,8 @@ from glassnet.tune.tuners import BayesianOptimization, GridSearch, Hyperband, Ra
 TUNERS = {cls.__name__: cls for cls in (RandomSearch, GridSearch, BayesianOptimization,
                                         Hyperband)}
 KEYS = {"tuner", "tuner_args", "objective", "max_trials", "seed", "directory", "project_name",
-        "overwrite", "executions_per_trial", "data", "model", "compile", "fit"}
+        "overwrite", "executions_per_trial", "data", "model", "compile", "fit",
+        "save"}  # save: where `glassnet train` writes the trained model
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100", "boston_housing",
             "california_housing", "digits")
 
@@ -170,22 +171,30 @@ def build_function(spec):
     return build
 
 
-def _dataset(data):
+def dataset(data):
+    """A spec's ``data`` entry as ``((x, y), (x_test, y_test))``: a dataset's training split
+    (``train_size`` first samples) and its test split, both as float32 divided by
+    ``scale``."""
     from glassnet import datasets
 
     if isinstance(data, str):
         data = {"dataset": data}
+    if not isinstance(data, dict):
+        raise SpecError(f"data: a dataset name or {{dataset: name, train_size: n, scale: s}}; "
+                        f"received {data!r}")
     name = data.get("dataset")
     if name not in DATASETS:
         raise SpecError(f"data.dataset: one of {DATASETS}; received {name!r}")
-    (x, y), _ = getattr(datasets, name).load_data()
+    (x, y), (x_test, y_test) = getattr(datasets, name).load_data()
     n = data.get("train_size")
     if n is not None:
         x, y = x[:int(n)], y[:int(n)]
-    x = np.asarray(x, dtype="float32")
-    if data.get("scale"):
-        x /= float(data["scale"])
-    return (x, y), {}
+
+    def scaled(a):
+        a = np.asarray(a, dtype="float32")
+        return a / float(data["scale"]) if data.get("scale") else a
+
+    return (scaled(x), y), (scaled(x_test), y_test)
 
 
 def tuner_and_search_args(spec, directory=None, max_trials=None, overwrite=None):
@@ -213,7 +222,7 @@ def tuner_and_search_args(spec, directory=None, max_trials=None, overwrite=None)
     if data_fn is not None:
         data = data_fn()
     elif "data" in spec:
-        data = _dataset(spec["data"])
+        data = (dataset(spec["data"])[0], {})
     else:
         raise SpecError("data: name a dataset ({dataset: fashion_mnist}) or, in a Python "
                         "spec, define data()")

@@ -20,7 +20,7 @@ YAML_SPEC = textwrap.dedent("""
     seed: 0
     directory: runs
     project_name: digits
-    data: {dataset: digits, scale: 16}
+    data: {dataset: digits, scale: 255}
     model:
       - Flatten: {input_shape: [8, 8]}
       - Dense: {units: {Int: [8, 16, 8]}, activation: {Choice: [relu, tanh]}}

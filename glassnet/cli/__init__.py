@@ -1,5 +1,7 @@
 """The ``glassnet`` command: ``glassnet demo`` trains the classic MLP on the best real data
-present and prints its test accuracy; ``glassnet tune SPEC`` runs a hyperparameter search;
+present and prints its test accuracy; ``glassnet train``, ``evaluate``, ``predict``,
+``export``, ``summary`` and ``plot`` work on spec files and saved models
+(``glassnet.cli.models``); ``glassnet tune SPEC`` runs a hyperparameter search;
 ``glassnet --version``; ``glassnet --help``."""
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ examples:
   glassnet demo                 train the classic MLP for 5 epochs, print test accuracy
   glassnet demo --epochs 1      a quicker run
   glassnet tune search.yaml     run the hyperparameter search a spec describes
+  glassnet train search.yaml    train the model a spec describes and save it
+  glassnet evaluate model.keras fashion_mnist --scale 255
+  glassnet predict model.keras images.npy --classes
+  glassnet export model.keras --onnx
+  glassnet summary model.keras
   glassnet demo --help          what the demo trains on and its options
   python -m glassnet --version  the same command without the entry point
 
@@ -125,6 +132,7 @@ def build_parser():
     run.add_argument("--seed", type=int, default=0,
                      help="seed of every random generator, for a reproducible run "
                           "(default: %(default)s)")
+    _add_model_commands(commands)
     tune = commands.add_parser(
         "tune", help="run a hyperparameter search from a YAML, JSON or Python spec",
         description=TUNE_DESCRIPTION, epilog=TUNE_EPILOG, formatter_class=_Formatter)
@@ -140,6 +148,66 @@ def build_parser():
     return parser
 
 
+def _add_model_commands(commands):
+    """The parsers of ``glassnet.cli.models``'s commands."""
+    def command(name, help_text, epilog):
+        return commands.add_parser(name, help=help_text, description=help_text[0].upper()
+                                   + help_text[1:] + ".", epilog=f"example:\n  {epilog}",
+                                   formatter_class=_Formatter)
+
+    model_help = "a saved model: .keras (or Keras 2's .h5)"
+    train = command("train", "train the model a spec describes, report its test metrics "
+                    "and save it", "glassnet train examples/tune_fashion_mnist.yaml "
+                    "--hyperparameters tuning/fashion_mlp/best_hyperparameters.json")
+    train.add_argument("config", metavar="CONFIG", help="a YAML, JSON or Python spec (as "
+                       "glassnet tune's: data, model, compile, fit; save: the output)")
+    train.add_argument("--hyperparameters", metavar="JSON", default=None,
+                       help="values for the spec's hyperparameters (else their defaults)")
+    train.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
+                       help="override the spec's fit epochs")
+    train.add_argument("-o", "--output", default=None, metavar="PATH",
+                       help="where to save the model (default: the spec's save, or "
+                            "model.keras)")
+    evaluate = command("evaluate", "evaluate a compiled saved model on labelled data",
+                       "glassnet evaluate model.keras test.npz")
+    evaluate.add_argument("model", metavar="MODEL", help=model_help)
+    evaluate.add_argument("data", metavar="DATA", help="an .npz with x and y (or x_test and "
+                          "y_test), or a dataset name (its test split): fashion_mnist, ...")
+    predict = command("predict", "run a saved model on inputs; print or write its outputs",
+                      "glassnet predict model.keras images.npy --classes -o labels.csv")
+    predict.add_argument("model", metavar="MODEL", help=model_help)
+    predict.add_argument("input", metavar="INPUT", help="samples: .npy, .npz, .json or .csv")
+    predict.add_argument("-o", "--output", default=None, metavar="PATH",
+                         help="write .npy, .csv or .json (default: one JSON line per sample)")
+    predict.add_argument("--classes", action="store_true",
+                         help="the index of the largest output instead of the outputs")
+    for sub in (evaluate, predict):
+        sub.add_argument("--key", default=None, help="the array's name in an .npz")
+        sub.add_argument("--scale", type=float, default=None,
+                         help="divide the inputs by this (255 for raw pixels)")
+        sub.add_argument("--batch-size", type=_positive_int, default=32, metavar="N")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    export = command("export", "export a saved model to another runtime's format",
+                     "glassnet export model.keras --onnx -o model.onnx")
+    export.add_argument("model", metavar="MODEL", help=model_help)
+    export.add_argument("--onnx", action="store_true", help="ONNX (needs the [onnx] extra)")
+    export.add_argument("-o", "--output", default=None, metavar="PATH",
+                        help="the file to write (default: MODEL with .onnx)")
+    export.add_argument("--opset", type=_positive_int, default=17, metavar="N")
+    summary = command("summary", "print a saved model's layers, shapes and parameters",
+                      "glassnet summary model.keras")
+    summary.add_argument("model", metavar="MODEL", help=model_help)
+    plot = command("plot", "draw a saved model's graph (PNG/SVG/PDF with Graphviz, or "
+                   ".mmd Mermaid)", "glassnet plot model.keras --to-file model.svg "
+                   "--show-shapes")
+    plot.add_argument("model", metavar="MODEL", help=model_help)
+    plot.add_argument("--to-file", default=None, metavar="PATH",
+                      help="the picture (default: MODEL's name with .png)")
+    plot.add_argument("--show-shapes", action="store_true")
+    plot.add_argument("--show-activations", action="store_true")
+    plot.add_argument("--rankdir", choices=["TB", "LR", "BT", "RL"], default="TB")
+
+
 def main(argv=None):
     """Run the ``glassnet`` command with ``argv`` (default: ``sys.argv[1:]``); return its exit
     status."""
@@ -148,6 +216,10 @@ def main(argv=None):
     if args.command == "demo":
         demo(args.epochs, args.seed, batch_size=args.batch_size)
         return 0
+    if args.command in ("train", "evaluate", "predict", "export", "summary", "plot"):
+        from glassnet.cli import models
+
+        return models.run(args.command, args)
     if args.command == "tune":
         from glassnet.tune import spec
 

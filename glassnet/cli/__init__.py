@@ -53,6 +53,7 @@ examples:
   glassnet predict model.keras images.npy --classes
   glassnet export model.keras --onnx
   glassnet summary model.keras
+  glassnet serve model.keras    serve it over HTTP (Open Inference Protocol, TF Serving)
   glassnet demo --help          what the demo trains on and its options
   python -m glassnet --version  the same command without the entry point
 
@@ -74,6 +75,20 @@ examples:
   glassnet demo --epochs 2 --batch-size 128 --seed 1
   glassnet demo > train.log     one line per epoch in the log (no progress-bar redraws)"""
 
+
+SERVE_DESCRIPTION = """\
+Serve models over HTTP with the Open Inference Protocol v2 (KServe, Triton, MLServer:
+tritonclient works unchanged) and TensorFlow Serving's REST API, on FastAPI and uvicorn
+(the [serve] extra: pip install 'glassnet[serve]'). A model file is served under its file
+stem; a repository folder serves every {name}/{version}/model.keras (or .onnx), the highest
+version by default, and loads or unloads models on request. Ctrl-C (SIGINT) or SIGTERM
+stops it after the requests in flight."""
+
+SERVE_EPILOG = """\
+examples:
+  glassnet serve model.keras --port 8000
+  curl -X POST localhost:8000/v1/models/model:predict -d '{"instances": [[0.1, 0.2]]}'
+  glassnet serve models/ --host 0.0.0.0"""
 
 TUNE_DESCRIPTION = """\
 Run a hyperparameter search (KerasTuner's tuners on Optuna) from a spec file, print the
@@ -133,6 +148,18 @@ def build_parser():
                      help="seed of every random generator, for a reproducible run "
                           "(default: %(default)s)")
     _add_model_commands(commands)
+    serve = commands.add_parser(
+        "serve", help="serve a model file or a model repository over HTTP",
+        description=SERVE_DESCRIPTION, epilog=SERVE_EPILOG, formatter_class=_Formatter)
+    serve.add_argument("model", metavar="MODEL_OR_REPO",
+                       help="a .keras/.h5/.onnx file, or a folder of {name}/{version}/model.*")
+    serve.add_argument("--name", default=None,
+                       help="the name a single model file is served under (default: its "
+                            "file stem)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=_positive_int, default=8000,
+                       help="(default: %(default)s)")
     tune = commands.add_parser(
         "tune", help="run a hyperparameter search from a YAML, JSON or Python spec",
         description=TUNE_DESCRIPTION, epilog=TUNE_EPILOG, formatter_class=_Formatter)
@@ -208,6 +235,22 @@ def _add_model_commands(commands):
     plot.add_argument("--rankdir", choices=["TB", "LR", "BT", "RL"], default="TB")
 
 
+def serve(args):
+    """Run the server until interrupted."""
+    try:
+        import uvicorn
+
+        from glassnet.serve import ModelRepository, create_app
+    except ImportError as err:
+        raise SystemExit(f"glassnet serve: {err}") from None
+    try:
+        repository = ModelRepository(args.model, name=args.name)
+    except (OSError, ValueError) as err:
+        raise SystemExit(f"glassnet serve: {err}") from None
+    uvicorn.run(create_app(repository), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def main(argv=None):
     """Run the ``glassnet`` command with ``argv`` (default: ``sys.argv[1:]``); return its exit
     status."""
@@ -220,6 +263,8 @@ def main(argv=None):
         from glassnet.cli import models
 
         return models.run(args.command, args)
+    if args.command == "serve":
+        return serve(args)
     if args.command == "tune":
         from glassnet.tune import spec
 

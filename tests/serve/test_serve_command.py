@@ -1,0 +1,65 @@
+"""``glassnet serve`` in a fresh process: ready once the model is loaded, answers curl-style
+requests, and exits cleanly on SIGTERM."""
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+
+pytest.importorskip("uvicorn")
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except OSError:
+        return None
+
+
+def test_serve_a_model_file_then_stop_it(repository, x, tmp_path):
+    root, models = repository
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "glassnet", "serve",
+                             str(root / "mlp" / "2" / "model.keras"), "--name", "fashion",
+                             "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while _get(f"{base}/v2/health/ready") != 200:
+            assert proc.poll() is None and time.time() < deadline, proc.stdout.read()
+            time.sleep(0.1)
+        assert _get(f"{base}/v2/models/fashion/ready") == 200
+        request = urllib.request.Request(
+            f"{base}/v1/models/fashion:predict", method="POST",
+            data=json.dumps({"instances": x.tolist()}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            np.testing.assert_allclose(json.loads(response.read())["predictions"],
+                                       models[2].predict(x, verbose=0), rtol=1e-6)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    # uvicorn shuts down (the requests in flight finish), then re-raises the signal, so the
+    # exit status is the signal's, as for any program stopped by SIGTERM
+    assert proc.returncode in (0, -signal.SIGTERM), out
+    assert "Shutting down" in out and "Finished server process" in out, out
+
+
+def test_serve_names_a_missing_path(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "glassnet", "serve", str(tmp_path / "no")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "glassnet serve: no model file or repository folder at" in done.stderr

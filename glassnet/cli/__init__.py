@@ -160,6 +160,12 @@ def build_parser():
                        help="the address to listen on (default: %(default)s)")
     serve.add_argument("--port", type=_positive_int, default=8000,
                        help="(default: %(default)s)")
+    serve.add_argument("--max-batch-size", type=_positive_int, default=1, metavar="N",
+                       help="gather concurrent requests into one predict of up to N samples "
+                            "(default: %(default)s, no batching)")
+    serve.add_argument("--max-batch-delay-ms", type=float, default=2.0, metavar="MS",
+                       help="how long the first request of a batch waits for others "
+                            "(default: %(default)s)")
     tune = commands.add_parser(
         "tune", help="run a hyperparameter search from a YAML, JSON or Python spec",
         description=TUNE_DESCRIPTION, epilog=TUNE_EPILOG, formatter_class=_Formatter)
@@ -247,7 +253,9 @@ def serve(args):
         repository = ModelRepository(args.model, name=args.name)
     except (OSError, ValueError) as err:
         raise SystemExit(f"glassnet serve: {err}") from None
-    uvicorn.run(create_app(repository), host=args.host, port=args.port, log_level="info")
+    app = create_app(repository, max_batch_size=args.max_batch_size,
+                     max_batch_delay_ms=args.max_batch_delay_ms)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -27,6 +27,7 @@ import json
 
 import numpy as np
 
+from glassnet.serve.batching import BatchQueue
 from glassnet.serve.protocol import (
     HEADER_LENGTH,
     ProtocolError,
@@ -67,12 +68,29 @@ def _content_type_ok(request):
     return kind in ("application/json", "application/octet-stream", "")
 
 
-def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26):
-    """The FastAPI app serving ``repository`` (a ``ModelRepository`` or a path to one)."""
+def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_batch_size=1,
+               max_batch_delay_ms=2.0):
+    """The FastAPI app serving ``repository`` (a ``ModelRepository`` or a path to one).
+
+    ``max_batch_size`` > 1 turns on adaptive batching (``batching.BatchQueue``): concurrent
+    requests to one model run as one predict of up to that many samples, gathered for at
+    most ``max_batch_delay_ms``."""
     if not isinstance(repository, ModelRepository):
         repository = ModelRepository(repository)
     app = FastAPI(title="glassnet", version=_version())
     app.state.repository = repository
+    queues = {}  # (name, version, the ServedModel's id) -> BatchQueue
+
+    async def run_model(model, inputs):
+        if max_batch_size <= 1:
+            return await run_in_threadpool(model.predict, inputs)
+        key = (model.name, model.version, id(model))
+        if key not in queues:
+            queues[key] = BatchQueue(model, max_batch_size, max_batch_delay_ms,
+                                     run=run_in_threadpool)
+        return await queues[key].predict(inputs)
+
+    app.state.batch_queues = queues
 
     @app.exception_handler(ProtocolError)
     async def protocol_error(request, err):
@@ -113,7 +131,7 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26):
                                     request.headers.get(HEADER_LENGTH))
         arrays, wanted, default_binary = decode_request(header, binary, max_elements)
         inputs = model.check(arrays)
-        results = await run_in_threadpool(model.predict, inputs)
+        results = await run_model(model, inputs)
         if wanted is not None:
             unknown = set(wanted) - set(results)
             if unknown:
@@ -150,11 +168,11 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26):
         repository.unload(name)
         return Response(status_code=200)
 
-    _tf_serving_routes(app, repository, max_body_bytes, max_elements)
+    _tf_serving_routes(app, repository, max_body_bytes, max_elements, run_model)
     return app
 
 
-def _tf_serving_routes(app, repository, max_body_bytes, max_elements):
+def _tf_serving_routes(app, repository, max_body_bytes, max_elements, run_model):
     """TensorFlow Serving's REST API: ``:predict`` with ``instances`` (row format) or
     ``inputs`` (columnar format), and the status and metadata of a model."""
 
@@ -177,7 +195,7 @@ def _tf_serving_routes(app, repository, max_body_bytes, max_elements):
             arrays = {names[0]: _tf_array(data, names[0], max_elements)}
         else:
             raise ProtocolError(f"the model has inputs {names}: send them by name")
-        outputs = await run_in_threadpool(model.predict, model.check(arrays))
+        outputs = await run_model(model, model.check(arrays))
         key = "predictions" if "instances" in header else "outputs"
         if len(outputs) == 1:
             return {key: next(iter(outputs.values())).tolist()}

@@ -24,10 +24,12 @@ runs in a worker thread, never in the event loop.
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 
 from glassnet.serve.batching import BatchQueue
+from glassnet.serve.metrics import ServerMetrics
 from glassnet.serve.protocol import (
     HEADER_LENGTH,
     ProtocolError,
@@ -79,16 +81,61 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_ba
         repository = ModelRepository(repository)
     app = FastAPI(title="glassnet", version=_version())
     app.state.repository = repository
+    metrics = app.state.metrics = ServerMetrics()
     queues = {}  # (name, version, the ServedModel's id) -> BatchQueue
 
+    def observer(model):
+        def observe(samples, queued, seconds):
+            metrics.batch_size.labels(model.name).observe(samples)
+            for wait in queued:
+                metrics.queue.labels(model.name).observe(wait)
+                metrics.inference.labels(model.name).observe(seconds)
+        return observe
+
     async def run_model(model, inputs):
+        metrics.load_seconds.labels(model.name, model.version).set(model.load_seconds)
         if max_batch_size <= 1:
-            return await run_in_threadpool(model.predict, inputs)
+            queued = time.perf_counter()
+
+            def timed():
+                started = time.perf_counter()
+                out = model.predict(inputs)
+                observer(model)(len(inputs[0]), [started - queued],
+                                time.perf_counter() - started)
+                return out
+
+            return await run_in_threadpool(timed)
         key = (model.name, model.version, id(model))
         if key not in queues:
             queues[key] = BatchQueue(model, max_batch_size, max_batch_delay_ms,
-                                     run=run_in_threadpool)
+                                     run=run_in_threadpool, observe=observer(model))
         return await queues[key].predict(inputs)
+
+    @app.middleware("http")
+    async def count(request, call_next):
+        if request.url.path == "/metrics":
+            return await call_next(request)
+        started = time.perf_counter()
+        metrics.in_flight.inc()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            metrics.in_flight.dec()
+            route = request.scope.get("route")
+            endpoint = getattr(route, "path", "unmatched")
+            params = request.scope.get("path_params") or {}
+            name = params.get("name") or params.get("name_and_verb", "").partition(":")[0]
+            version = params.get("version") or params.get("version_and_verb", "").partition(
+                ":")[0]
+            metrics.requests.labels(name, version, endpoint, str(status)).inc()
+            metrics.duration.labels(name, endpoint).observe(time.perf_counter() - started)
+
+    @app.get("/metrics")
+    async def prometheus_metrics():
+        return Response(metrics.export(), media_type=metrics.content_type)
 
     app.state.batch_queues = queues
 

@@ -23,8 +23,11 @@ import numpy as np
 class BatchQueue:
     """The waiting requests of one served model."""
 
-    def __init__(self, model, max_batch_size=32, max_batch_delay_ms=2.0, run=None):
+    def __init__(self, model, max_batch_size=32, max_batch_delay_ms=2.0, run=None,
+                 observe=None):
         self.model = model
+        # observe(samples, queue_seconds_per_request, inference_seconds): for the metrics
+        self._observe = observe
         self.max_batch_size = int(max_batch_size)
         self.delay = float(max_batch_delay_ms) / 1000.0
         self._run = run  # how to run a blocking call off the event loop
@@ -34,7 +37,9 @@ class BatchQueue:
 
     async def predict(self, inputs):
         """The outputs for ``inputs`` (a list of arrays, batch axis first)."""
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        future.enqueued = loop.time()
         self._waiting.append((inputs, len(inputs[0]), future))
         if sum(n for _, n, _ in self._waiting) >= self.max_batch_size:
             self._flush_now()
@@ -67,6 +72,8 @@ class BatchQueue:
         inputs = [np.concatenate(parts) if len(parts) > 1 else parts[0]
                   for parts in zip(*(item[0] for item in batch))]
         self.batch_sizes.append(len(inputs[0]))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             outputs = await self._run(self.model.predict, inputs)
         except Exception as err:  # noqa: BLE001 - every waiting request gets the error
@@ -74,6 +81,9 @@ class BatchQueue:
                 if not future.done():
                     future.set_exception(err)
             return
+        if self._observe is not None:
+            self._observe(len(inputs[0]), [started - f.enqueued for _, _, f in batch],
+                          loop.time() - started)
         start = 0
         for _, n, future in batch:
             if not future.done():

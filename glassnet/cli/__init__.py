@@ -253,6 +253,9 @@ def serve(args):
         repository = ModelRepository(args.model, name=args.name)
     except (OSError, ValueError) as err:
         raise SystemExit(f"glassnet serve: {err}") from None
+    from glassnet.serve.logs import install_handler
+
+    install_handler()  # one JSON line per request on stderr
     app = create_app(repository, max_batch_size=args.max_batch_size,
                      max_batch_delay_ms=args.max_batch_delay_ms)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")

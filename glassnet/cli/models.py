@@ -144,11 +144,11 @@ def _labelled_data(args):
         except (SpecError, OSError) as err:
             raise CommandError(str(err)) from None
         return x, y
-    x = read_array(args.data, args.key)
     if not args.data.endswith(".npz"):
         raise CommandError(f"{args.data}: evaluate needs labels: an .npz holding x and y "
                            f"(or x_test and y_test), or a dataset name {DATASETS}")
-    with np.load(args.data, allow_pickle=False) as f:
+    x = read_array(args.data, args.key)
+    with np.load(args.data, allow_pickle=False) as f:  # read_array checked the file
         label = "y" if "y" in f.files else "y_test" if "y_test" in f.files else None
         if label is None:
             raise CommandError(f"{args.data} holds {list(f.files)}: no y or y_test labels")

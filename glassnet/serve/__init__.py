@@ -10,7 +10,7 @@ uvicorn).
 """
 
 from glassnet.serve.protocol import ProtocolError
-from glassnet.serve.repository import ModelRepository, ServedModel
+from glassnet.serve.repository import FunctionModel, ModelRepository, ServedModel
 
 
 def create_app(repository, **kwargs):
@@ -20,4 +20,4 @@ def create_app(repository, **kwargs):
     return make(repository, **kwargs)
 
 
-__all__ = ["ModelRepository", "ProtocolError", "ServedModel", "create_app"]
+__all__ = ["FunctionModel", "ModelRepository", "ProtocolError", "ServedModel", "create_app"]

@@ -109,26 +109,65 @@ class ServedModel:
         return {n: np.asarray(r) for (n, _, _), r in zip(self.outputs, results)}
 
 
+class FunctionModel(ServedModel):
+    """A model given as a function of NumPy arrays, for what is not a model file: a PyTorch
+    module, a scikit-learn estimator. ``inputs`` and ``outputs`` are ``(name, shape,
+    datatype)`` triples, -1 for a free dimension; ``fn(*arrays)`` returns an array or a list
+    of arrays, one per output. Serve it with ``ModelRepository.add``.
+
+    >>> # repo.add(FunctionModel("torch_mlp", 1, lambda x: net(torch.from_numpy(x)).numpy(),
+    >>> #                        [("x", [-1, 784], "FP32")], [("probs", [-1, 10], "FP32")]))
+    """
+
+    def __init__(self, name, version, fn, inputs, outputs, platform="python"):
+        self.name, self.version, self.path = name, str(version), None
+        self._fn, self.platform, self.load_seconds = fn, platform, 0.0
+        self.inputs = [(n, list(s), d) for n, s, d in inputs]
+        self.outputs = [(n, list(s), d) for n, s, d in outputs]
+
+    def predict(self, inputs):
+        results = self._fn(*inputs)
+        results = results if isinstance(results, (list, tuple)) else [results]
+        return {n: np.asarray(r) for (n, _, _), r in zip(self.outputs, results)}
+
+
 class ModelRepository:
     """Models by name and version, from a model file (served as its file stem, or ``name``)
-    or a repository folder; ``load`` / ``unload`` while serving."""
+    or a repository folder; ``load`` / ``unload`` while serving. ``ModelRepository()`` starts
+    empty, for models given with ``add``."""
 
-    def __init__(self, path, name=None):
-        self.path = os.fspath(path)
+    def __init__(self, path=None, name=None):
+        self.path = None if path is None else os.fspath(path)
         self._models = {}  # name -> {version: ServedModel}
         self._lock = threading.Lock()
+        self._single = None
+        if self.path is None:
+            return
         if os.path.isfile(self.path):
             stem = name or os.path.splitext(os.path.basename(self.path))[0]
             self._single = (stem, self.path)
             self.load(stem)
         elif os.path.isdir(self.path):
-            self._single = None
             for entry in self.index():
                 self.load(entry["name"])
         else:
             raise FileNotFoundError(f"no model file or repository folder at {self.path}")
 
+    def add(self, model):
+        """Serve ``model`` (a ``ServedModel``, such as a ``FunctionModel``) beside the others,
+        under its name and version."""
+        if not isinstance(model, ServedModel):
+            raise TypeError(f"model: expected a ServedModel (such as a FunctionModel), received "
+                            f"{type(model).__name__}")
+        if not _NAME.match(model.name):
+            raise ValueError(f"model name {model.name!r}: expected letters, digits, '_', '.' "
+                             f"or '-'")
+        with self._lock:
+            self._models.setdefault(model.name, {})[model.version] = model
+
     def _versions_on_disk(self, name):
+        if self.path is None:
+            return {}
         if self._single is not None:
             return {"1": self._single[1]} if name == self._single[0] else {}
         if not _NAME.match(name):  # never a path: no "..", no slashes
@@ -149,9 +188,11 @@ class ModelRepository:
         """The models on disk (Triton's repository index): name, and whether loaded."""
         if self._single is not None:
             names = [self._single[0]]
+        elif self.path is None:
+            names = self.names()
         else:
-            names = sorted(n for n in os.listdir(self.path) if _NAME.match(n)
-                           and self._versions_on_disk(n))
+            names = sorted(set(self.names()) | {n for n in os.listdir(self.path)
+                                                if _NAME.match(n) and self._versions_on_disk(n)})
         return [{"name": n, "state": "READY" if n in self._models else "UNAVAILABLE"}
                 for n in names]
 

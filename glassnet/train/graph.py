@@ -19,7 +19,7 @@ import threading
 from glassnet.nn.layers.core import InputLayer
 from glassnet.nn.layers.operators import TensorOperator
 from glassnet.nn.symbolic import SymbolicTensor
-from glassnet.train import fusion
+from glassnet.train import direct_calls, fusion
 
 
 def as_list(x):
@@ -244,6 +244,7 @@ class LayerGraph:
         self.output_slots = [slot[id(t)] for t in self.outputs]
         self.extra_slots = [slot[id(t)] for _, _, t in self.extras]
         self.steps = fusion.rewrite(self.steps, {*self.output_slots, *self.extra_slots})
+        self.steps = direct_calls.rewrite(self.steps, Step)
 
     @property
     def input_names(self):

@@ -221,12 +221,24 @@ def _add_model_commands(commands):
         sub.add_argument("--batch-size", type=_positive_int, default=32, metavar="N")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     export = command("export", "export a saved model to another runtime's format",
-                     "glassnet export model.keras --onnx -o model.onnx")
+                     "glassnet export model.keras --onnx -o model.onnx --reference "
+                     "train.npz --scale 255")
     export.add_argument("model", metavar="MODEL", help=model_help)
     export.add_argument("--onnx", action="store_true", help="ONNX (needs the [onnx] extra)")
     export.add_argument("-o", "--output", default=None, metavar="PATH",
                         help="the file to write (default: MODEL with .onnx)")
     export.add_argument("--opset", type=_positive_int, default=17, metavar="N")
+    export.add_argument("--reference", default=None, metavar="DATA",
+                        help="training inputs (.npy, .npz, .json or .csv): a sample of them "
+                             "and the model's predictions on it are stored beside the "
+                             "exported file (or MODEL) as {stem}.reference.npz, for the "
+                             "server's drift monitoring (needs scipy to serve)")
+    export.add_argument("--reference-samples", type=_positive_int, default=1000, metavar="N",
+                        help="how many samples the reference keeps, drawn at random "
+                             "(default: %(default)s)")
+    export.add_argument("--key", default=None, help="the reference array's name in an .npz")
+    export.add_argument("--scale", type=float, default=None,
+                        help="divide the reference inputs by this (255 for raw pixels)")
     summary = command("summary", "print a saved model's layers, shapes and parameters",
                       "glassnet summary model.keras")
     summary.add_argument("model", metavar="MODEL", help=model_help)

@@ -1,5 +1,6 @@
-"""The commands on a saved model: ``summary``, ``plot``, ``export``, ``predict``,
-``evaluate``, and ``train`` (a model from a spec, trained and saved).
+"""The commands on a saved model: ``summary``, ``plot``, ``export`` (to ONNX, and a drift
+reference for serving), ``predict``, ``evaluate``, and ``train`` (a model from a spec,
+trained and saved).
 
 Inputs are read without running anything they hold: models through ``load_model`` (no
 pickle, no code), arrays from ``.npy`` / ``.npz`` with ``allow_pickle=False``, ``.json``
@@ -94,19 +95,40 @@ def plot(args):
 
 
 def export(args):
-    if not args.onnx:
-        raise CommandError("choose the format to export to: --onnx")
-    from glassnet.io import export_onnx
-
+    """Export to ONNX (``--onnx``) and/or store a drift reference (``--reference``) beside
+    the model: the exported file when there is one, else MODEL."""
+    if not args.onnx and not args.reference:
+        raise CommandError("choose the format to export to: --onnx (or store a drift "
+                           "reference with --reference DATA.npz)")
+    if args.output and not args.onnx:
+        raise CommandError("-o/--output names the .onnx file: add --onnx (without it the "
+                           "reference is stored beside MODEL)")
     model = _load_model(args.model, compile=False)
-    out = args.output or os.path.splitext(args.model)[0] + ".onnx"
-    try:
-        export_onnx(model, out, opset=args.opset)
-    except ImportError as err:
-        raise CommandError(str(err)) from None
-    except ValueError as err:
-        raise CommandError(f"cannot export {args.model}: {err}") from None
-    print(f"wrote {out}")
+    x = None
+    if args.reference:  # read and checked before anything is written
+        x = _fit_to_model(model, read_array(args.reference, args.key), "export --reference")
+        if args.scale:
+            x = x / np.float32(args.scale)
+    out = args.model
+    if args.onnx:
+        from glassnet.io import export_onnx
+
+        out = args.output or os.path.splitext(args.model)[0] + ".onnx"
+        try:
+            export_onnx(model, out, opset=args.opset)
+        except ImportError as err:
+            raise CommandError(str(err)) from None
+        except ValueError as err:
+            raise CommandError(f"cannot export {args.model}: {err}") from None
+        print(f"wrote {out}")
+    if x is not None:
+        from glassnet.serve.drift import save_reference
+
+        try:
+            written = save_reference(out, x, max_samples=args.reference_samples, model=model)
+        except (ValueError, OSError) as err:
+            raise CommandError(f"cannot store the reference of {out}: {err}") from None
+        print(f"wrote {written} ({min(len(x), args.reference_samples)} reference samples)")
 
 
 def predict(args):

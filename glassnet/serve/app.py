@@ -9,6 +9,7 @@ it, binary tensors included)::
     GET  /v2/models/{name}[/versions/{v}]/ready
     POST /v2/models/{name}[/versions/{v}]/infer
     POST /v2/repository/index   /v2/repository/models/{name}/load|unload
+    GET  /v2/models/{name}[/versions/{v}]/drift      data drift (glassnet.serve.drift)
 
 TensorFlow Serving::
 
@@ -19,6 +20,13 @@ TensorFlow Serving::
 Errors are ``{"error": "..."}``: 400 for a bad request, 404 for an unknown model or version,
 413 for a body over ``max_body_bytes``, 415 for a content type that is not JSON. Inference
 runs in a worker thread, never in the event loop.
+
+Drift: a model version with a drift reference beside its file gets a ``DriftMonitor`` of
+its last ``drift_window`` inputs (its first input) and outputs (its first output). A
+successful predict only copies them into the monitor's ring buffers; the statistics are
+computed in a worker thread when ``/drift`` or ``/metrics`` is read (and then only if new
+samples came). ``/drift`` of a version without a reference is a 404 whose error says how
+to store one, as for an unknown model.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import time
 import numpy as np
 
 from glassnet.serve.batching import BatchQueue
+from glassnet.serve.drift import DriftMonitor
 from glassnet.serve.logs import log_request, request_id
 from glassnet.serve.metrics import ServerMetrics
 from glassnet.serve.protocol import (
@@ -72,18 +81,48 @@ def _content_type_ok(request):
 
 
 def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_batch_size=1,
-               max_batch_delay_ms=2.0):
+               max_batch_delay_ms=2.0, drift_window=1000, drift_p_value=0.01):
     """The FastAPI app serving ``repository`` (a ``ModelRepository`` or a path to one).
 
     ``max_batch_size`` > 1 turns on adaptive batching (``batching.BatchQueue``): concurrent
     requests to one model run as one predict of up to that many samples, gathered for at
-    most ``max_batch_delay_ms``."""
+    most ``max_batch_delay_ms``. ``drift_window`` and ``drift_p_value`` are the
+    ``DriftMonitor``'s window and threshold."""
     if not isinstance(repository, ModelRepository):
         repository = ModelRepository(repository)
     app = FastAPI(title="glassnet", version=_version())
     app.state.repository = repository
     metrics = app.state.metrics = ServerMetrics()
     queues = {}  # (name, version, the ServedModel's id) -> BatchQueue
+    monitors = app.state.drift_monitors = {}  # the same keys -> (ServedModel, DriftMonitor)
+
+    async def monitor_for(model):
+        """The model's drift monitor, made on first use; None without a reference."""
+        reference = getattr(model, "reference", None)
+        if reference is None:
+            return None
+        key = (model.name, model.version, id(model))
+        entry = monitors.get(key)
+        if entry is None:
+            made = await run_in_threadpool(DriftMonitor, reference.inputs,
+                                           reference.predictions, window=drift_window,
+                                           p_value=drift_p_value)
+            entry = monitors.setdefault(key, (model, made))
+        return entry[1]
+
+    def refresh_drift():
+        """The drift gauges from fresh reports; monitors of versions no longer served go."""
+        for key, (model, _) in list(monitors.items()):
+            try:
+                current = repository.get(model.name, model.version)
+            except ProtocolError:
+                current = None
+            if current is not model:
+                monitors.pop(key, None)
+                if not any(k[:2] == key[:2] for k in monitors):
+                    metrics.clear_drift(model.name, model.version)
+        for model, monitor in list(monitors.values()):
+            metrics.set_drift(model.name, model.version, monitor.report())
 
     def observer(model):
         def observe(samples, queued, seconds):
@@ -105,12 +144,17 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_ba
                                 time.perf_counter() - started)
                 return out
 
-            return await run_in_threadpool(timed)
-        key = (model.name, model.version, id(model))
-        if key not in queues:
-            queues[key] = BatchQueue(model, max_batch_size, max_batch_delay_ms,
-                                     run=run_in_threadpool, observe=observer(model))
-        return await queues[key].predict(inputs)
+            results = await run_in_threadpool(timed)
+        else:
+            key = (model.name, model.version, id(model))
+            if key not in queues:
+                queues[key] = BatchQueue(model, max_batch_size, max_batch_delay_ms,
+                                         run=run_in_threadpool, observe=observer(model))
+            results = await queues[key].predict(inputs)
+        monitor = await monitor_for(model)
+        if monitor is not None:
+            monitor.update(inputs[0], next(iter(results.values()), None))
+        return results
 
     @app.middleware("http")
     async def count(request, call_next):
@@ -141,6 +185,8 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_ba
 
     @app.get("/metrics")
     async def prometheus_metrics():
+        if monitors:
+            await run_in_threadpool(refresh_drift)
         return Response(metrics.export(), media_type=metrics.content_type)
 
     app.state.batch_queues = queues
@@ -172,6 +218,19 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_ba
     async def model_ready(name, version=None):
         repository.get(name, version)
         return Response(status_code=200)
+
+    @app.get("/v2/models/{name}/drift")
+    @app.get("/v2/models/{name}/versions/{version}/drift")
+    async def drift(name, version=None):
+        model = repository.get(name, version)
+        monitor = await monitor_for(model)
+        if monitor is None:
+            return _error(f"model '{model.name}' version {model.version} has no drift "
+                          f"reference; store one with `glassnet export MODEL --reference "
+                          f"DATA.npz` (or glassnet.serve.drift.save_reference): "
+                          f"{{stem}}.reference.npz beside the model file", 404)
+        report = await run_in_threadpool(monitor.report)
+        return {"model_name": model.name, "model_version": model.version, **report}
 
     @app.post("/v2/models/{name}/infer")
     @app.post("/v2/models/{name}/versions/{version}/infer")

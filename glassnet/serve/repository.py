@@ -1,7 +1,8 @@
 """The models a server holds: one model file, or a repository folder laid out as Triton's and
 TensorFlow Serving's are, ``{name}/{version}/model.keras`` (or ``model.onnx``, run by ONNX
 Runtime), the highest version served by default. Models load and unload while the server
-runs.
+runs. A drift reference beside a model file (``model.reference.npz`` beside ``model.keras``,
+see ``glassnet.serve.drift``) loads with it, as ``ServedModel.reference``.
 
 >>> # repo = ModelRepository("models/"); repo.get("fashion").predict({"input": x})
 """
@@ -15,6 +16,7 @@ import time
 
 import numpy as np
 
+from glassnet.serve.drift import load_reference, reference_path
 from glassnet.serve.protocol import ProtocolError, datatype_of
 
 MODEL_FILES = ("model.keras", "model.h5", "model.onnx")
@@ -23,7 +25,13 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 class ServedModel:
     """One version of a model, ready to run: its input and output names, shapes and
-    datatypes, and ``predict({name: array}) -> {name: array}`` (thread-safe)."""
+    datatypes, and ``predict({name: array}) -> {name: array}`` (thread-safe).
+
+    ``reference`` is the drift reference stored beside the model file (a
+    ``drift.Reference`` of its first input and first output), or None; a reference that
+    does not fit the model stops the load with a ``drift.ReferenceFileError`` naming it."""
+
+    reference = None
 
     def __init__(self, name, version, path):
         self.name, self.version, self.path = name, str(version), path
@@ -32,6 +40,9 @@ class ServedModel:
             self._load_onnx(path)
         else:
             self._load_glassnet(path)
+        reference = reference_path(path)
+        if os.path.isfile(reference):
+            self.reference = load_reference(reference, self.inputs[0][1], self.outputs[0][1])
         self.load_seconds = time.perf_counter() - started
 
     def _load_glassnet(self, path):

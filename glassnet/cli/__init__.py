@@ -166,6 +166,11 @@ def build_parser():
     serve.add_argument("--max-batch-delay-ms", type=float, default=2.0, metavar="MS",
                        help="how long the first request of a batch waits for others "
                             "(default: %(default)s)")
+    serve.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                       help="threads that run predicts (default: one per CPU)")
+    serve.add_argument("--blas-threads", type=_positive_int, default=None, metavar="N",
+                       help="BLAS (and ONNX Runtime) threads per predict (default: the CPUs "
+                            "shared out among the workers)")
     tune = commands.add_parser(
         "tune", help="run a hyperparameter search from a YAML, JSON or Python spec",
         description=TUNE_DESCRIPTION, epilog=TUNE_EPILOG, formatter_class=_Formatter)
@@ -261,15 +266,19 @@ def serve(args):
         from glassnet.serve import ModelRepository, create_app
     except ImportError as err:
         raise SystemExit(f"glassnet serve: {err}") from None
+    from glassnet.serve.workers import InferenceWorkers
+
+    pool = InferenceWorkers(args.workers, args.blas_threads)
     try:
-        repository = ModelRepository(args.model, name=args.name)
+        repository = ModelRepository(args.model, name=args.name, threads=pool.blas_threads)
     except (OSError, ValueError) as err:
         raise SystemExit(f"glassnet serve: {err}") from None
     from glassnet.serve.logs import install_handler
 
     install_handler()  # one JSON line per request on stderr
     app = create_app(repository, max_batch_size=args.max_batch_size,
-                     max_batch_delay_ms=args.max_batch_delay_ms)
+                     max_batch_delay_ms=args.max_batch_delay_ms, workers=pool.workers,
+                     blas_threads=pool.blas_threads)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -19,7 +19,9 @@ TensorFlow Serving::
 
 Errors are ``{"error": "..."}``: 400 for a bad request, 404 for an unknown model or version,
 413 for a body over ``max_body_bytes``, 415 for a content type that is not JSON. Inference
-runs in a worker thread, never in the event loop.
+runs on ``workers`` threads, never in the event loop, with the BLAS at ``blas_threads`` per
+call (``workers.InferenceWorkers``: by default one worker per core, one BLAS thread each);
+on shutdown the predicts in flight finish first.
 
 Drift: a model version with a drift reference beside its file gets a ``DriftMonitor`` of
 its last ``drift_window`` inputs (its first input) and outputs (its first output). A
@@ -31,6 +33,7 @@ to store one, as for an unknown model.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -48,6 +51,7 @@ from glassnet.serve.protocol import (
     split_body,
 )
 from glassnet.serve.repository import ModelRepository
+from glassnet.serve.workers import InferenceWorkers
 
 try:
     from fastapi import FastAPI, Request
@@ -81,16 +85,29 @@ def _content_type_ok(request):
 
 
 def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_batch_size=1,
-               max_batch_delay_ms=2.0, drift_window=1000, drift_p_value=0.01):
+               max_batch_delay_ms=2.0, drift_window=1000, drift_p_value=0.01, workers=None,
+               blas_threads=None):
     """The FastAPI app serving ``repository`` (a ``ModelRepository`` or a path to one).
 
     ``max_batch_size`` > 1 turns on adaptive batching (``batching.BatchQueue``): concurrent
     requests to one model run as one predict of up to that many samples, gathered for at
     most ``max_batch_delay_ms``. ``drift_window`` and ``drift_p_value`` are the
-    ``DriftMonitor``'s window and threshold."""
+    ``DriftMonitor``'s window and threshold. ``workers`` threads run the predicts, the BLAS
+    at ``blas_threads`` per call (see ``workers.InferenceWorkers``)."""
+    pool = InferenceWorkers(workers, blas_threads)
     if not isinstance(repository, ModelRepository):
-        repository = ModelRepository(repository)
-    app = FastAPI(title="glassnet", version=_version())
+        repository = ModelRepository(repository, threads=pool.blas_threads)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        pool.start()
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(title="glassnet", version=_version(), lifespan=lifespan)
+    app.state.workers = pool
     app.state.repository = repository
     metrics = app.state.metrics = ServerMetrics()
     queues = {}  # (name, version, the ServedModel's id) -> BatchQueue
@@ -144,12 +161,12 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_ba
                                 time.perf_counter() - started)
                 return out
 
-            results = await run_in_threadpool(timed)
+            results = await pool.run(timed)
         else:
             key = (model.name, model.version, id(model))
             if key not in queues:
                 queues[key] = BatchQueue(model, max_batch_size, max_batch_delay_ms,
-                                         run=run_in_threadpool, observe=observer(model))
+                                         run=pool.run, observe=observer(model))
             results = await queues[key].predict(inputs)
         monitor = await monitor_for(model)
         if monitor is not None:

@@ -33,8 +33,9 @@ class ServedModel:
 
     reference = None
 
-    def __init__(self, name, version, path):
+    def __init__(self, name, version, path, threads=None):
         self.name, self.version, self.path = name, str(version), path
+        self.threads = threads  # ONNX Runtime's threads per run (None: its default)
         started = time.perf_counter()
         if path.endswith(".onnx"):
             self._load_onnx(path)
@@ -65,6 +66,8 @@ class ServedModel:
             raise ImportError("serving .onnx models needs onnxruntime: pip install "
                               "'glassnet[onnx]'") from error
         options = ort.SessionOptions()
+        if self.threads is not None:  # a server runs several at once: one core each
+            options.intra_op_num_threads = options.inter_op_num_threads = self.threads
         self._session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         self.platform = "onnxruntime_onnx"
         as_dim = lambda d: d if isinstance(d, int) else -1
@@ -145,10 +148,12 @@ class FunctionModel(ServedModel):
 class ModelRepository:
     """Models by name and version, from a model file (served as its file stem, or ``name``)
     or a repository folder; ``load`` / ``unload`` while serving. ``ModelRepository()`` starts
-    empty, for models given with ``add``."""
+    empty, for models given with ``add``. ``threads``: ONNX Runtime's threads per run of an
+    ``.onnx`` model (default: its own, every core)."""
 
-    def __init__(self, path=None, name=None):
+    def __init__(self, path=None, name=None, threads=None):
         self.path = None if path is None else os.fspath(path)
+        self.threads = threads
         self._models = {}  # name -> {version: ServedModel}
         self._lock = threading.Lock()
         self._single = None
@@ -212,7 +217,7 @@ class ModelRepository:
         versions = self._versions_on_disk(name)
         if not versions:
             raise ProtocolError(f"no model named '{name}' in the repository", status=404)
-        loaded = {v: ServedModel(name, v, p) for v, p in versions.items()}
+        loaded = {v: ServedModel(name, v, p, self.threads) for v, p in versions.items()}
         with self._lock:
             self._models[name] = loaded
 

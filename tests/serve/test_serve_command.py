@@ -33,7 +33,8 @@ def test_serve_a_model_file_then_stop_it(repository, x, tmp_path):
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "glassnet", "serve",
                              str(root / "mlp" / "2" / "model.keras"), "--name", "fashion",
-                             "--port", str(port)], stdout=subprocess.PIPE,
+                             "--port", str(port), "--workers", "2", "--blas-threads", "1"],
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -63,3 +64,11 @@ def test_serve_names_a_missing_path(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "glassnet serve: no model file or repository folder at" in done.stderr
+
+
+@pytest.mark.parametrize("option", ["--workers", "--blas-threads"])
+def test_a_bad_thread_count_is_a_one_line_usage_error(repository, option):
+    done = subprocess.run([sys.executable, "-m", "glassnet", "serve",
+                           str(repository[0] / "mlp" / "2" / "model.keras"), option, "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and option in done.stderr.splitlines()[-1]

@@ -6,9 +6,11 @@ uvicorn).
     glassnet serve model.keras --port 8000            # the command line
     curl -X POST localhost:8000/v1/models/model:predict -d '{"instances": [[...]]}'
 
-``create_app(path_or_repository)`` gives the FastAPI app for uvicorn or a test client.
+``create_app(path_or_repository)`` gives the FastAPI app for uvicorn or a test client;
+``save_reference`` stores the sample of training inputs that drift is measured against.
 """
 
+from glassnet.serve.drift import DriftMonitor, load_reference, save_reference
 from glassnet.serve.protocol import ProtocolError
 from glassnet.serve.repository import FunctionModel, ModelRepository, ServedModel
 
@@ -20,4 +22,5 @@ def create_app(repository, **kwargs):
     return make(repository, **kwargs)
 
 
-__all__ = ["FunctionModel", "ModelRepository", "ProtocolError", "ServedModel", "create_app"]
+__all__ = ["DriftMonitor", "FunctionModel", "ModelRepository", "ProtocolError", "ServedModel",
+           "create_app", "load_reference", "save_reference"]

@@ -72,3 +72,53 @@ def test_a_bad_thread_count_is_a_one_line_usage_error(repository, option):
                            str(repository[0] / "mlp" / "2" / "model.keras"), option, "0"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and option in done.stderr.splitlines()[-1]
+
+
+def _post(url, body):
+    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_the_readme_drift_commands_flag_brightened_images_only(tmp_path):
+    """As the README has it: export with a reference of raw pixels, serve, ask /drift."""
+    pytest.importorskip("scipy")
+    from glassnet import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "fashion.keras")
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x_train.npy", rng.integers(0, 200, (3000, 28, 28), dtype=np.uint8))
+    glassnet = [sys.executable, "-m", "glassnet"]
+    subprocess.run([*glassnet, "export", "fashion.keras", "--reference", "x_train.npy",
+                    "--scale", "255"], cwd=tmp_path, check=True, timeout=120)
+    assert (tmp_path / "fashion.reference.npz").is_file()
+    reports = {}
+    for name, offset in (("unshifted", 0), ("brightened", 50)):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen([*glassnet, "serve", "fashion.keras", "--port", str(port)],
+                                cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 60
+            while _get(f"{base}/v2/health/ready") != 200:
+                assert proc.poll() is None and time.time() < deadline
+                time.sleep(0.1)
+            for _ in range(10):
+                images = (rng.integers(0, 200, (30, 28, 28)) + offset) / 255.0
+                _post(f"{base}/v1/models/fashion:predict", {"instances": images.tolist()})
+            with urllib.request.urlopen(f"{base}/v2/models/fashion/drift", timeout=60) as r:
+                reports[name] = json.loads(r.read())
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    assert reports["unshifted"]["samples"] == reports["brightened"]["samples"] == 300
+    assert reports["unshifted"]["drift"] is False, reports["unshifted"]
+    assert reports["brightened"]["drift"] is True, reports["brightened"]

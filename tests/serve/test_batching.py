@@ -2,14 +2,12 @@
 its own rows back."""
 
 import json
-import socket
-import threading
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from serving import uvicorn_thread
 
 uvicorn = pytest.importorskip("uvicorn")
 
@@ -19,20 +17,8 @@ def batching_server(repository):
     from glassnet.serve import create_app
 
     app = create_app(repository[0], max_batch_size=16, max_batch_delay_ms=50)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline and thread.is_alive()
-        time.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with uvicorn_thread(app) as address:
+        yield app, f"http://{address}"
 
 
 def _infer(base, rows):

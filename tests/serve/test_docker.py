@@ -8,7 +8,6 @@ present locally (``python:3.11-slim``, or a Debian image with python3 and python
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from serving import free_port, http_status
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = os.environ.get("GLASSNET_DOCKER_BASE")
@@ -42,14 +42,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not _enabled(), reason="needs a Docker daemon and GLASSNET_DOCKER_BASE, a local base image")]
 
 
-def _status(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
-    except OSError:
-        return None
+_status = http_status
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +63,7 @@ def container(image, repository, tmp_path):
     shutil.copytree(repository[0], models)
     for path in [models, *models.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     cid = _docker("run", "-d", "--rm", "-v", f"{models}:/models:ro",
                   "-p", f"127.0.0.1:{port}:8000", image).stdout.strip()
     base = f"http://127.0.0.1:{port}"

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 stats = pytest.importorskip("scipy.stats")
-parser = pytest.importorskip("prometheus_client.parser")
+pytest.importorskip("prometheus_client.parser")
+
+from serving import metric_samples  # noqa: E402
 
 from glassnet import keras  # noqa: E402
 from glassnet.serve import ModelRepository, create_app  # noqa: E402
@@ -175,14 +177,7 @@ def test_bad_arguments_are_refused_with_their_name():
 # Through the server.
 
 
-def _samples(client):
-    r = client.get("/metrics")
-    assert r.status_code == 200
-    out = {}
-    for family in parser.text_string_to_metric_families(r.text):
-        for sample in family.samples:
-            out.setdefault(sample.name, []).append((sample.labels, sample.value))
-    return out
+_samples = metric_samples
 
 
 def _value(samples, name, **labels):

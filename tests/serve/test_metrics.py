@@ -3,18 +3,12 @@ histograms (whole request, queue, inference), batch sizes, in-flight and load ti
 
 import numpy as np
 import pytest
+from serving import metric_samples
 
-parser = pytest.importorskip("prometheus_client.parser")
+pytest.importorskip("prometheus_client.parser")
 
 
-def _samples(client):
-    r = client.get("/metrics")
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
-    out = {}
-    for family in parser.text_string_to_metric_families(r.text):
-        for sample in family.samples:
-            out.setdefault(sample.name, []).append((sample.labels, sample.value))
-    return out
+_samples = metric_samples
 
 
 def _value(samples, name, **labels):

@@ -5,7 +5,6 @@ requests."""
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from mlserver.codecs import NumpyCodec  # noqa: E402
 from mlserver.errors import MLServerError  # noqa: E402
 from mlserver.settings import ModelParameters, ModelSettings  # noqa: E402
 from mlserver.types import InferenceRequest, RequestInput, RequestOutput  # noqa: E402
+from serving import free_port  # noqa: E402
 
 from glassnet.serve.mlserver import GlassnetRuntime  # noqa: E402
 
@@ -106,10 +106,7 @@ def test_a_uri_without_a_model_file(tmp_path):
         asyncio.run(GlassnetRuntime(settings).load())
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_free_port = free_port
 
 
 def _uvloop_breaks_workers():

@@ -3,7 +3,6 @@ requests, and exits cleanly on SIGTERM."""
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,25 +11,17 @@ import urllib.request
 
 import numpy as np
 import pytest
+from serving import free_port, http_status
 
 pytest.importorskip("uvicorn")
 
 
-def _get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
-    except OSError:
-        return None
+_get = http_status
 
 
 def test_serve_a_model_file_then_stop_it(repository, x, tmp_path):
     root, models = repository
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "glassnet", "serve",
                              str(root / "mlp" / "2" / "model.keras"), "--name", "fashion",
                              "--port", str(port), "--workers", "2", "--blas-threads", "1"],
@@ -99,9 +90,7 @@ def test_the_readme_drift_commands_flag_brightened_images_only(tmp_path):
     assert (tmp_path / "fashion.reference.npz").is_file()
     reports = {}
     for name, offset in (("unshifted", 0), ("brightened", 50)):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         proc = subprocess.Popen([*glassnet, "serve", "fashion.keras", "--port", str(port)],
                                 cwd=tmp_path, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)

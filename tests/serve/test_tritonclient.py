@@ -3,13 +3,11 @@
 Serving requests through ``urllib``."""
 
 import json
-import socket
-import threading
-import time
 import urllib.request
 
 import numpy as np
 import pytest
+from serving import uvicorn_thread
 
 httpclient = pytest.importorskip("tritonclient.http")
 uvicorn = pytest.importorskip("uvicorn")
@@ -19,21 +17,8 @@ uvicorn = pytest.importorskip("uvicorn")
 def server(repository):
     from glassnet.serve import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(repository[0]), host="127.0.0.1", port=port,
-                            log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not running.started:
-        assert time.time() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield f"127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with uvicorn_thread(create_app(repository[0])) as address:
+        yield address
 
 
 @pytest.mark.parametrize("binary", [False, True])

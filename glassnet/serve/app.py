@@ -41,8 +41,8 @@ import numpy as np
 
 from glassnet.serve.batching import BatchQueue
 from glassnet.serve.drift import DriftMonitor
-from glassnet.serve.logs import log_request, request_id
 from glassnet.serve.metrics import ServerMetrics
+from glassnet.serve.middleware import RequestMetrics
 from glassnet.serve.protocol import (
     HEADER_LENGTH,
     ProtocolError,
@@ -173,32 +173,7 @@ def create_app(repository, max_body_bytes=64 << 20, max_elements=1 << 26, max_ba
             monitor.update(inputs[0], next(iter(results.values()), None))
         return results
 
-    @app.middleware("http")
-    async def count(request, call_next):
-        if request.url.path == "/metrics":
-            return await call_next(request)
-        started = time.perf_counter()
-        metrics.in_flight.inc()
-        status, rid = 500, request_id(request.headers)
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = rid
-            return response
-        finally:
-            metrics.in_flight.dec()
-            route = request.scope.get("route")
-            endpoint = getattr(route, "path", "unmatched")
-            params = request.scope.get("path_params") or {}
-            name = params.get("name") or params.get("name_and_verb", "").partition(":")[0]
-            version = params.get("version") or params.get("version_and_verb", "").partition(
-                ":")[0]
-            seconds = time.perf_counter() - started
-            metrics.requests.labels(name, version, endpoint, str(status)).inc()
-            metrics.duration.labels(name, endpoint).observe(seconds)
-            log_request({"request_id": rid, "method": request.method,
-                         "path": request.url.path, "model": name, "version": version,
-                         "status": status, "duration_ms": round(seconds * 1e3, 3)})
+    app.add_middleware(RequestMetrics, metrics=metrics)
 
     @app.get("/metrics")
     async def prometheus_metrics():

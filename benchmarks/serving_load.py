@@ -221,7 +221,10 @@ def serve(args):
     app = create_app(repository, max_batch_size=args.batch_size,
                      max_batch_delay_ms=args.batch_delay_ms, max_body_bytes=MAX_BODY,
                      blas_threads=args.threads)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    # As glassnet serve: idle connections outlive httpx's 5 s keep-alive expiry, so the
+    # server never closes one the client is reusing at that moment
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
+                timeout_keep_alive=75)
 
 
 class Server:

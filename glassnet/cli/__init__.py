@@ -166,6 +166,10 @@ def build_parser():
     serve.add_argument("--max-batch-delay-ms", type=float, default=2.0, metavar="MS",
                        help="how long the first request of a batch waits for others "
                             "(default: %(default)s)")
+    serve.add_argument("--timeout-keep-alive", type=_positive_int, default=75, metavar="S",
+                       help="seconds an idle connection stays open (default: %(default)s, "
+                            "longer than clients' and load balancers' idle timeouts, so that "
+                            "the server never closes one a client is about to reuse)")
     serve.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                        help="threads that run predicts (default: one per CPU)")
     serve.add_argument("--blas-threads", type=_positive_int, default=None, metavar="N",
@@ -279,7 +283,8 @@ def serve(args):
     app = create_app(repository, max_batch_size=args.max_batch_size,
                      max_batch_delay_ms=args.max_batch_delay_ms, workers=pool.workers,
                      blas_threads=pool.blas_threads)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info",
+                timeout_keep_alive=args.timeout_keep_alive)
     return 0
 
 

@@ -8,7 +8,9 @@ renamed into place (``files.atomic_write``): a kill at any moment leaves either 
 backup or the new one, never half of one. The next ``fit`` with a callback on the same
 folder restores it all before the first batch and starts at the saved epoch (Keras: the
 backup's epoch overrides ``initial_epoch``); a ``fit`` that ends normally deletes the folder
-(``delete_checkpoint``). With ``double_checkpoint`` the previous backup is kept beside the
+(``delete_checkpoint``). In a distributed job only rank 0 writes (and deletes) the backup
+and every rank restores from it: the folder must be on a filesystem all ranks share. With
+``double_checkpoint`` the previous backup is kept beside the
 latest (``.bkp``) and used when the latest cannot be read.
 
 With an integer ``save_freq`` a backup taken in the middle of an epoch resumes at the start
@@ -34,7 +36,7 @@ import numpy as np
 
 from glassnet import backend
 from glassnet.files import atomic_write
-from glassnet.train.callbacks.base import Callback
+from glassnet.train.callbacks.base import Callback, is_chief
 from glassnet.train.callbacks.checkpoint import BatchCounter
 from glassnet.train.upward import io as io_package
 
@@ -105,12 +107,14 @@ class BackupAndRestore(Callback):
             self._save(epoch + 1, None, _io("state").shuffle_state(self.model))
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
+        if self.delete_checkpoint and is_chief() and os.path.isdir(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 
     # -- writing --------------------------------------------------------------------------
 
     def _save(self, epoch, batch, shuffle_rng):
+        if not is_chief():  # one rank of a distributed job writes; every rank restores
+            return
         model = self.model
         arrays = {f"weights__{i:05d}": w for i, w in enumerate(model.get_weights())}
         if model.optimizer is not None:

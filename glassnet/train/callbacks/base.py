@@ -8,6 +8,22 @@ import warnings
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# Whether this process reports progress and writes checkpoints: in a data-parallel job
+# (glassnet.distributed.init) only rank 0 does, the others train silently.
+_chief = True
+
+
+def set_chief(flag):
+    """Make this process the one that prints progress and writes checkpoint files (True, the
+    default) or one that trains silently (False: the other ranks of a distributed job)."""
+    global _chief
+    _chief = bool(flag)
+
+
+def is_chief():
+    """Whether this process prints progress and writes checkpoints (see ``set_chief``)."""
+    return _chief
+
 
 def warn(message, category=UserWarning):
     """``warnings.warn`` attributed to the first frame outside glassnet: the user's
@@ -104,7 +120,8 @@ class CallbackList:
                                 f"{type(cb).__name__}")
         # Keras's order: the progress bar first, History last (it records what the user's
         # callbacks added to the logs, such as the learning rate).
-        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+        if add_progbar and _chief and not any(isinstance(c, ProgbarLogger)
+                                              for c in self.callbacks):
             self.callbacks.insert(0, ProgbarLogger())
         if add_history:
             self.callbacks.append(History())

@@ -21,7 +21,7 @@ import os
 import numpy as np
 
 from glassnet import checks
-from glassnet.train.callbacks.base import Callback, warn
+from glassnet.train.callbacks.base import Callback, is_chief, warn
 from glassnet.train.callbacks.training import _monitor_op
 
 _FULL_SUFFIXES = (".keras", ".h5")
@@ -167,6 +167,8 @@ class ModelCheckpoint(Callback):
         return True
 
     def _save(self, epoch, batch, logs):
+        if not is_chief():  # one rank of a distributed job writes the files
+            return
         path = self._file_path(epoch, batch, logs)
         if not self._should_save(epoch, logs, path):
             return

@@ -62,9 +62,9 @@ _IN_PLACE = {activations.linear: lambda y: y, activations.relu: _relu_in_place,
 def _dense(layer, x):
     w, b = layer.kernel.data, layer.bias
     act = _IN_PLACE.get(layer.activation)
-    if w.dtype != x.dtype or b is not None and b.data.dtype != x.dtype or act is None or (
-            x.ndim == 1):
-        return None
+    if (act is None or x.ndim < 2 or x.shape[-1] != w.shape[0] or w.dtype != x.dtype
+            or b is not None and b.data.dtype != x.dtype):
+        return None  # the general call: its check_input names the layer in a shape error
     y = x @ w  # Linear.forward: x @ w + b
     if b is not None:
         y += b.data
@@ -110,13 +110,13 @@ class DirectStep:
                 or layer.activity_regularizer is not None or _call_trace.get() is not None):
             self.step.run(slots, training)
             return
-        layer.check_input(x)
         mode = training if self.training is None else self.training
         if self.array_call is not None and not mode and not _grad_mode.enabled:
-            out = self.array_call(layer, x.data)
+            out = self.array_call(layer, x.data)  # None where the input does not fit
             if out is not None:
                 slots[self.out] = out
                 return
+        layer.check_input(x)
         if self.takes_training:
             slots[self.out] = layer.call(x, training=mode)
         else:

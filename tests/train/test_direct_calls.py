@@ -84,11 +84,24 @@ def test_training_still_drops_out(x):
 
 def test_each_direct_call_still_checks_its_input(x, monkeypatch):
     checked = []
+    real = L.Dense.check_input
     monkeypatch.setattr(L.Dense, "check_input", lambda self, inputs: checked.append(
-        (self.name, inputs.shape)))
+        (self.name, inputs.shape)) or real(self, inputs))
     model = mlp()
-    model.predict_on_batch(x)
+    model(x)
     assert [shape for _, shape in checked] == [(3, 28), (3, 16)]
+
+
+@pytest.mark.parametrize("gradients", [True, False])
+def test_an_input_that_does_not_fit_is_named_by_the_layer(gradients):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([L.Dense(4, activation="relu"), L.Dense(2, name="head")])
+    model(np.ones((1, 3), np.float32))  # built for 3 features, no Input layer to check
+    with pytest.raises(ValueError, match="Dense 'dense.*expected 3 input features"):
+        if gradients:
+            model(np.ones((1, 5), np.float32))
+        else:
+            model.predict_on_batch(np.ones((1, 5), np.float32))
 
 
 def test_an_activity_regularizer_set_later_is_still_applied(x):

@@ -89,7 +89,9 @@ def test_a_search_killed_by_sigkill_resumes_and_reruns_the_lost_trial(tmp_path):
     killed = _study(tmp_path).get_trials()[2].params
 
     out = _run(tmp_path, 6, 0.0)
-    assert out.strip().endswith("done 7")  # 6 trials and the dead one
+    assert out.strip().endswith("done 7"), [  # 6 trials and the dead one
+        (t.number, t.state.name, t.user_attrs, t.system_attrs)
+        for t in _study(tmp_path).get_trials()]
     trials = _study(tmp_path).get_trials()
     states = [t.state.name for t in trials]
     assert states.count("COMPLETE") == 6 and states.count("FAIL") == 1

@@ -297,8 +297,11 @@ class Tuner:
                 time.sleep(1.0)
 
     def _heartbeat(self):
-        enabled = getattr(self.study._storage, "is_heartbeat_enabled", None)
-        return bool(enabled and enabled())
+        """Whether the study's storage records heartbeats (so a dead trial goes stale)."""
+        storage = self.study._storage
+        storage = getattr(storage, "_backend", storage)  # Optuna caches an RDB storage
+        return (isinstance(storage, self.optuna.storages._heartbeat.BaseHeartbeat)
+                and storage.get_heartbeat_interval() is not None)
 
     def _grid_exhausted(self):
         sampler = self.study.sampler

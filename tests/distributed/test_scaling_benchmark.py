@@ -60,7 +60,7 @@ def test_one_and_two_ranks_give_the_tables_and_sane_numbers(mpirun, tmp_path):
     assert 0 < efficiency < 1.5
     assert f"| {efficiency:.2f} |" in rows[2]
     fitted = results["fitted"]
-    assert fitted["latency_s"] > 0 and fitted["bandwidth_Bps"] > 0
+    assert fitted["latency_s"] >= 0 and fitted["bandwidth_Bps"] > 0  # 0: within the noise
 
 
 def test_bad_arguments_are_refused(mpirun, tmp_path):

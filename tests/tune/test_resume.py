@@ -102,7 +102,12 @@ def test_a_search_killed_by_sigkill_resumes_and_reruns_the_lost_trial(tmp_path):
 
 def test_two_processes_share_one_sqlite_study(tmp_path):
     first = _run(tmp_path, 8, 0.3, wait=False)
-    time.sleep(0.5)  # let the first create the study; the second loads it
+    # The first creates the study (two processes creating one SQLite schema at once race in
+    # Optuna's migration step); the second starts once the first trial has begun, and loads it
+    deadline = time.time() + 120
+    while not os.listdir(tmp_path / "log"):
+        assert first.poll() is None and time.time() < deadline, first.stderr.read()[-3000:]
+        time.sleep(0.1)
     second = _run(tmp_path, 8, 0.3, wait=False)
     for proc in (first, second):
         out, err = proc.communicate(timeout=240)

@@ -25,7 +25,19 @@ from glassnet.autograd import __all__ as _autograd_all  # noqa: E402
 from glassnet.autograd.tape import GradientTape, UnconnectedGradients  # noqa: E402
 from glassnet.autograd.tensor_shape import TensorShape  # noqa: E402
 from glassnet.autograd.variable import Variable  # noqa: E402
-from glassnet.backend import floatx, get_array_module, seed, set_floatx  # noqa: E402
+
+# glassnet.device raises when there is no GPU; tf.device falls back to the CPU (soft placement)
+from glassnet.backend import (  # noqa: E402
+    Device,
+    current_device,
+    device,  # noqa: E402, F811
+    floatx,
+    get_array_module,
+    gpu_available,
+    memory_info,
+    seed,
+    set_floatx,
+)
 from glassnet.kernels.threads import get_num_threads, set_num_threads  # noqa: E402
 
 # TensorFlow's names last, so that they win where they share a name with an op
@@ -46,8 +58,9 @@ from glassnet.tf.core import print  # noqa: E402, F401
 from glassnet.tf.creation import range  # noqa: E402, F401
 from glassnet.tf.dtypes import bool  # noqa: E402, F401
 
-__all__ = ["GradientTape", "TensorShape", "UnconnectedGradients", "Variable", "floatx",
-           "get_array_module", "get_num_threads", "losses", "metrics", "nn", "optim", "seed",
+__all__ = ["Device", "GradientTape", "TensorShape", "UnconnectedGradients", "Variable",
+           "current_device", "device", "floatx", "get_array_module", "gpu_available",
+           "memory_info", "get_num_threads", "losses", "metrics", "nn", "optim", "seed",
            "set_floatx", "set_num_threads", *_autograd_all, *_tf_all]
 
 # The packages above the engine load on first use (PEP 562), so ``import glassnet as tf;

@@ -48,7 +48,8 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
     """
     if isinstance(data, Tensor):
         data = data.data
-    return Tensor(np.array(data, copy=True), dtype=dtype, requires_grad=requires_grad)
+    xp = backend.get_array_module(data)
+    return Tensor(xp.array(data, copy=True), dtype=dtype, requires_grad=requires_grad)
 
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
@@ -73,14 +74,18 @@ def _like_dtype(t, dtype):
     return t.dtype if isinstance(t, Tensor) else Tensor(np.asarray(t)).dtype
 
 
+def _like_module(t):
+    return backend.get_array_module(t.data if isinstance(t, Tensor) else t)
+
+
 def zeros_like(t, dtype=None, requires_grad=False) -> Tensor:
     """Zeros of ``t``'s shape and (unless given) dtype."""
-    return _make(np.zeros(np.shape(t), dtype=_like_dtype(t, dtype)), requires_grad)
+    return _make(_like_module(t).zeros(np.shape(t), dtype=_like_dtype(t, dtype)), requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False) -> Tensor:
     """Ones of ``t``'s shape and (unless given) dtype."""
-    return _make(np.ones(np.shape(t), dtype=_like_dtype(t, dtype)), requires_grad)
+    return _make(_like_module(t).ones(np.shape(t), dtype=_like_dtype(t, dtype)), requires_grad)
 
 
 def arange(start, stop=None, step=1, dtype=None, requires_grad=False) -> Tensor:

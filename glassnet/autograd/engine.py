@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
+
 
 def topological_order(root_fn, *more_roots):
     """The ops reachable from the root ops, each listed before every op it depends on."""
@@ -126,7 +128,7 @@ def gradients(roots, seeds, sources, recorded=None):
         # a buffer the fast kernels write into again; the caller gets arrays of its own.
         first = results[by_id[id(t)][0]]
         if first is None:
-            first = np.array(g, dtype=t.data.dtype, copy=True)
+            first = backend.get_array_module(g).array(g, dtype=t.data.dtype, copy=True)
         else:
             np.add(first, g, out=first)
         for i in by_id[id(t)]:
@@ -188,7 +190,10 @@ def _initial_grad(root, grad):
                 f"to it: y.backward(grad) with grad of shape {root.shape}."
             )
         return np.ones_like(root.data)
-    grad = np.asarray(grad.data if hasattr(grad, "_ctx") else grad, dtype=root.data.dtype)
+    grad = grad.data if hasattr(grad, "_ctx") else grad
+    xp = backend.get_array_module(root.data)
+    grad = xp.asarray(backend.to_device(grad, backend.device_of(root.data)) if xp is not np
+                      else grad, dtype=root.data.dtype)
     if grad.shape != root.shape:
         raise ValueError(
             f"backward: grad must have the shape of the tensor, {root.shape}; "

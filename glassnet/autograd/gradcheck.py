@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import engine
 from glassnet.autograd.grad_mode import enable_grad, no_grad
 from glassnet.autograd.tensor import Tensor
@@ -37,13 +38,14 @@ def _prepare(inputs):
     for i, item in enumerate(items):
         if isinstance(item, Tensor):
             data, differentiate = item.data, item.requires_grad
-        elif isinstance(item, np.ndarray):
+        elif isinstance(item, np.ndarray) or backend.on_device(item):
             data, differentiate = item, item.dtype.kind == "f"
         else:  # a Python number, axis, flag...: passed through as it is
             copies.append(item)
             continue
         # Our own copies: perturbing them leaves the caller's arrays untouched.
-        t = Tensor(np.array(data, copy=True), dtype=data.dtype)
+        t = Tensor(data.copy() if backend.on_device(data) else np.array(data, copy=True),
+                   dtype=data.dtype)
         if differentiate:
             if t.data.dtype != np.float64:
                 warnings.warn(
@@ -78,10 +80,12 @@ def _analytic(outs, sources, seeds_per_output):
     for out, seeds in zip(outs, seeds_per_output):
         per_input = [np.zeros((len(seeds), s.data.size)) for s in sources]
         for r, seed in enumerate(seeds):
+            if backend.on_device(out.data):  # the seed goes beside a GPU output
+                seed = backend.to_device(seed, backend.device_of(out.data))
             grads = engine.gradients([out], [seed.reshape(out.shape)], sources)
             for i, g in enumerate(grads):
-                if g is not None:
-                    per_input[i][r] = np.asarray(g, dtype=np.float64).reshape(-1)
+                if g is not None:  # the Jacobians are compared on the host
+                    per_input[i][r] = np.asarray(backend.to_host(g), np.float64).reshape(-1)
         rows.append(per_input)
     return rows
 
@@ -148,12 +152,14 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
         vs = [rng.standard_normal(o.data.size) for o in outs]
         analytic = _analytic(outs, sources, [[v.astype(o.data.dtype)] for v, o in zip(vs, outs)])
         numerical = _numerical(func, args, wanted, len(outs),
-                               lambda j, y: np.array([vs[j] @ y.reshape(-1)]), eps)
+                               lambda j, y: np.array([vs[j] @ backend.to_host(y).reshape(-1)]),
+                               eps)
     else:
         analytic = _analytic(outs, sources, [np.eye(o.data.size, dtype=o.data.dtype)
                                              for o in outs])
         numerical = _numerical(func, args, wanted, len(outs),
-                               lambda j, y: np.asarray(y, dtype=np.float64).reshape(-1), eps)
+                               lambda j, y: np.asarray(backend.to_host(y),
+                                                       dtype=np.float64).reshape(-1), eps)
     for j in range(len(outs)):
         for w, i in enumerate(wanted):
             a, n = analytic[j][w], numerical[j][w]

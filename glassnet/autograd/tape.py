@@ -42,6 +42,7 @@ import warnings
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import engine
 from glassnet.autograd.grad_mode import _recording, enable_grad, no_grad
 from glassnet.autograd.tensor import Function, Tensor, _check_can_require_grad
@@ -248,18 +249,21 @@ class GradientTape:
         flat_sources = _flatten(sources, "sources")
         self._consume("jacobian")
         rows = []
+        xp = backend.get_array_module(root.data)  # seeds and zeros beside the tensors
         for k in range(root.data.size):  # one backward pass per output element
-            seed = np.zeros(root.data.size, root.data.dtype)
+            seed = xp.zeros(root.data.size, root.data.dtype)
             seed[k] = 1
             rows.append(self._differentiate([root], [seed.reshape(root.shape)], flat_sources))
         grads = []
         for j, s in enumerate(flat_sources):
             parts = [row[j] for row in rows]
             if all(p is None for p in parts):
-                grads.append(None if mode == "none" else
-                             Tensor(np.zeros(root.shape + s.shape, s.dtype), dtype=s.dtype))
+                grads.append(None if mode == "none" else Tensor._from_op(
+                    backend.get_array_module(s.data).zeros(root.shape + s.shape, s.dtype),
+                    None))
                 continue
-            parts = [np.zeros(s.shape, s.dtype) if p is None else p for p in parts]
+            parts = [backend.get_array_module(s.data).zeros(s.shape, s.dtype) if p is None
+                     else p for p in parts]
             full = np.stack(parts).reshape(root.shape + s.shape)
             grads.append(self._result(full, s, [root], mode))
         return grads[0] if isinstance(sources, Tensor) else _rebuild(sources, iter(grads))
@@ -282,15 +286,16 @@ class GradientTape:
         batch, per_example = root.shape[0], int(np.prod(root.shape[1:], dtype=np.int64))
         out_shape = (batch, *root.shape[1:], *source.shape[1:])
         columns = []
+        xp, xs = backend.get_array_module(root.data), backend.get_array_module(source.data)
         for k in range(per_example):  # one backward pass per element of an example
-            seed = np.zeros((batch, per_example), root.data.dtype)
+            seed = xp.zeros((batch, per_example), root.data.dtype)
             seed[:, k] = 1
             (g,) = self._differentiate([root], [seed.reshape(root.shape)], [source])
             columns.append(g)
         if all(c is None for c in columns):
-            return None if mode == "none" else Tensor(np.zeros(out_shape, source.dtype),
-                                                      dtype=source.dtype)
-        columns = [np.zeros(source.shape, source.dtype) if c is None else c for c in columns]
+            return None if mode == "none" else Tensor._from_op(
+                xs.zeros(out_shape, source.dtype), None)
+        columns = [xs.zeros(source.shape, source.dtype) if c is None else c for c in columns]
         full = np.stack(columns, axis=1).reshape(out_shape)
         return self._result(full, source, [root], mode)
 
@@ -312,7 +317,8 @@ class GradientTape:
     @staticmethod
     def _seeds(roots, output_gradients):
         if output_gradients is None:
-            return [np.ones(r.shape, r.data.dtype) for r in roots]
+            return [backend.get_array_module(r.data).ones(r.shape, r.data.dtype)
+                    for r in roots]
         # As TensorFlow: the structure is flattened like the target's; arrays are leaves.
         given = _leaves(output_gradients)
         if len(given) != len(roots):
@@ -320,10 +326,13 @@ class GradientTape:
                              f"per target ({len(roots)}). Received: {len(given)}")
         seeds = []
         for i, (r, g) in enumerate(zip(roots, given)):
+            xp = backend.get_array_module(r.data)
             if g is None:
-                seeds.append(np.ones(r.shape, r.data.dtype))
+                seeds.append(xp.ones(r.shape, r.data.dtype))
                 continue
-            g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=r.data.dtype)
+            g = backend.asarray(g.data if isinstance(g, Tensor) else g, dtype=r.data.dtype)
+            if xp is not np:  # a host array given for a GPU target goes beside it
+                g = backend.to_device(g, backend.device_of(r.data))
             if g.shape != r.shape:
                 raise ValueError(f"GradientTape.gradient: output_gradients[{i}] must have the "
                                  f"shape of target {i}, {r.shape}. Received: shape {g.shape}")
@@ -349,8 +358,8 @@ class GradientTape:
 
     def _result(self, array, source, roots, mode):
         if array is None:
-            return None if mode == "none" else Tensor(np.zeros(source.shape, source.dtype),
-                                                      dtype=source.dtype)
+            return None if mode == "none" else Tensor._from_op(
+                backend.get_array_module(source.data).zeros(source.shape, source.dtype), None)
         others = [t for t in _recording.tapes if t is not self]
         if not others:
             return Tensor._from_op(array, None)

@@ -54,6 +54,15 @@ class Function:
             data = self.forward(*[t.data for t in inputs])
         except ValueError as err:
             raise self.input_error(inputs, err) from None
+        except TypeError:
+            # CuPy refuses NumPy operands: a constant made on the host (``x * 2.0``, a NumPy
+            # array handed to an op) is copied to the GPU its partners are on, as TensorFlow
+            # does. Only then: the CPU path pays nothing for it.
+            arrays = _on_one_device(self, inputs)
+            try:
+                data = self.forward(*arrays)
+            except ValueError as err:
+                raise self.input_error(inputs, err) from None
         if isinstance(data, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
             data = np.asarray(data)
         if _grad_mode.enabled:
@@ -87,6 +96,25 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
+
+
+def _on_one_device(fn, inputs):
+    """The inputs' arrays with the host ones copied to the GPU the others are on; re-raises
+    the TypeError being handled when they were all on one device already."""
+    arrays = [t.data for t in inputs]
+    places = {backend.device_of(a) for a in arrays}
+    if len(places) < 2:
+        raise  # noqa: PLE0704 - called from an except block: not a placement problem
+    target = next(p for p in places if p.kind == "gpu")
+    for i, t in enumerate(inputs):
+        if backend.device_of(arrays[i]) != target:
+            if t._requires_grad:
+                raise ValueError(
+                    f"{fn.name}: input {i} is on {backend.device_of(arrays[i])} and requires "
+                    f"grad, but other inputs are on {target}; move it first with "
+                    f"tensor.to({str(target)!r}) (or model.to({str(target)!r}))") from None
+            arrays[i] = backend.to_device(arrays[i], target)
+    return arrays
 
 
 def _resolve_dtype(array, dtype):
@@ -141,7 +169,7 @@ class Tensor:
     def __init__(self, data, dtype=None, requires_grad=False):
         if isinstance(data, Tensor):
             data = data.data
-        self.data = _resolve_dtype(np.asarray(data), dtype)
+        self.data = _resolve_dtype(backend.as_array(data), dtype)
         self.grad = None
         self._ctx = None
         self._requires_grad = False
@@ -228,8 +256,21 @@ class Tensor:
         return ops.transpose(self)
 
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (shared, not copied)."""
-        return np.asarray(self.data)
+        """The data as a NumPy array (shared, not copied; copied from a GPU)."""
+        return backend.to_host(self.data)
+
+    @property
+    def device(self) -> backend.Device:
+        """Where the data lives: ``cpu`` or ``gpu:N``."""
+        return backend.device_of(self.data)
+
+    def to(self, device) -> Tensor:
+        """This tensor on ``device`` (itself when already there), differentiable: the
+        gradient goes back to where the tensor was."""
+        return ops.to_device(self, device)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -257,7 +298,8 @@ class Tensor:
         return ops.cast(self, np.int64)
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        data = backend.to_host(self.data)
+        return data if dtype is None else data.astype(dtype)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -292,7 +334,7 @@ class Tensor:
         return format(str(self), spec)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(backend.to_host(self.data), separator=", ", prefix="tensor(")
         extra = ""
         if self.data.dtype != backend.floatx() and self.data.dtype.kind == "f":
             extra += f", dtype={self.data.dtype}"

@@ -21,6 +21,7 @@ import inspect
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Function, Tensor
 
 # Accepted for source compatibility with tf.Variable / keras.Variable; they choose devices,
@@ -53,7 +54,7 @@ def _initial_array(initial_value, shape, dtype):
     python_data = not isinstance(initial_value, (Tensor, np.ndarray, np.generic))
     data = initial_value.data if isinstance(initial_value, Tensor) else initial_value
     try:
-        array = np.array(data, dtype=dtype, copy=True, order="C")
+        array = backend.get_array_module(data).array(data, dtype=dtype, copy=True, order="C")
     except (TypeError, ValueError) as err:
         raise TypeError(
             f"Variable: `initial_value` must be convertible to an array of dtype "
@@ -184,7 +185,8 @@ class Variable(Tensor):
 
     def numpy(self) -> np.ndarray:
         """A copy of the current value (as ``tf.Variable.numpy``)."""
-        return self.data.copy()
+        data = self.data
+        return backend.to_host(data) if backend.on_device(data) else data.copy()
 
     # -- writing (always in place) --------------------------------------------------------
 
@@ -212,7 +214,9 @@ class Variable(Tensor):
         return self
 
     def _operand(self, value, method):
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = backend.asarray(value.data if isinstance(value, Tensor) else value)
+        if backend.on_device(self.data) and not backend.on_device(array):
+            array = backend.to_device(array, backend.device_of(self.data))
         if array.dtype.kind not in "biuf" or not np.can_cast(array.dtype, self.data.dtype,
                                                             "same_kind"):
             raise TypeError(f"{type(self).__name__} '{self.name}'.{method}: cannot write "

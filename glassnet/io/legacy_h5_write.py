@@ -15,6 +15,7 @@ import json
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.files import atomic_write
 from glassnet.io.h5 import import_h5py
 
@@ -129,7 +130,7 @@ def write_weights_group(model, group):
             names.append(name + ":0")
         layer_group.attrs["weight_names"] = _names(names)
         for name, w in zip(names, weights):
-            layer_group.create_dataset(name, data=np.asarray(w.data))
+            layer_group.create_dataset(name, data=backend.to_host(w.data))
 
 
 def save_model_h5(model, filepath):

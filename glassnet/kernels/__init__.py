@@ -51,7 +51,17 @@ from glassnet import backend
 from glassnet.autograd.ops import arithmetic, convolution, pooling
 from glassnet.autograd.ops import attention as attention_ops
 from glassnet.autograd.ops import recurrent as recurrent_ops
-from glassnet.kernels import attention, conv, grad_buffers, linear, memory, pool, recurrent, threads
+from glassnet.kernels import (
+    attention,
+    conv,
+    cuda,
+    grad_buffers,
+    linear,
+    memory,
+    pool,
+    recurrent,
+    threads,
+)
 from glassnet.kernels.conv_pool import conv2d_relu_max_pool
 from glassnet.kernels.threads import get_num_threads, set_num_threads, thread_pool
 
@@ -72,15 +82,25 @@ def enabled() -> bool:
     return backend.kernel_for(arithmetic.Linear) is not arithmetic.Linear
 
 
+def _gpu(device):
+    return device is not None and backend.Device.parse(device).kind == "gpu"
+
+
 @contextlib.contextmanager
-def training(params=(), keep_memory=True):
+def training(params=(), keep_memory=True, device=None):
     """The block for a whole training run (``fit``): the calling thread's ops run their fast
     kernels over the thread pool, the gradients of ``params`` are written into buffers kept
     across steps (the caller owns ``.grad`` between steps and sets it to None before each
     backward), and freed memory is kept for reuse. Everything is restored on exit, even on an
     exception; blocks nest and may be open in several threads at once. ``keep_memory=False``
     leaves the allocator alone: for a block of one step (``train_on_batch``), where setting
-    and restoring it would cost more than it saves."""
+    and restoring it would cost more than it saves. On a GPU (``device="gpu"``) the thread
+    pool, the allocator and the buffers do not apply: the block runs the GPU kernels
+    (``glassnet.kernels.cuda``) and CuPy's memory pool reuses memory by itself."""
+    if _gpu(device):
+        with backend.using_kernels(cuda.kernel_table()):
+            yield
+        return
     with contextlib.ExitStack() as stack:
         if keep_memory:
             stack.enter_context(memory.keep_freed_memory())
@@ -91,8 +111,13 @@ def training(params=(), keep_memory=True):
 
 
 @contextlib.contextmanager
-def inference():
-    """The block for ``evaluate`` and ``predict``: fast kernels over the thread pool."""
+def inference(device=None):
+    """The block for ``evaluate`` and ``predict``: fast kernels over the thread pool (the GPU
+    kernels on a GPU)."""
+    if _gpu(device):
+        with backend.using_kernels(cuda.kernel_table()):
+            yield
+        return
     with threads.thread_pool(), backend.using_kernels(KERNELS):
         yield
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.kernels import subnormal, threads
+from glassnet import backend
+from glassnet.kernels import cuda, subnormal, threads
 
 # Parameters up to this size are updated together in one flat group. Larger ones are updated
 # in place, one by one.
@@ -39,11 +40,12 @@ class FlatGroup:
         self.spans = {id(v): (int(a), int(b)) for v, a, b in zip(variables, bounds, bounds[1:])}
         dtype = variables[0].data.dtype
         total = int(bounds[-1])
-        self.g = np.zeros(total, dtype)
-        self.w = np.empty(total, dtype)
-        self.slots = {name: np.zeros(total, dtype) for name in optimizer.slot_names}
+        xp = backend.get_array_module(variables[0].data)  # the group lives beside its members
+        self.g = xp.zeros(total, dtype)
+        self.w = xp.empty(total, dtype)
+        self.slots = {name: xp.zeros(total, dtype) for name in optimizer.slot_names}
         for i in range(optimizer.scratch_buffers):
-            self.slots[f"_scratch{i}"] = np.empty(total, dtype)
+            self.slots[f"_scratch{i}"] = xp.empty(total, dtype)
         for v in variables:
             a, b = self.spans[id(v)]
             views = {name: arr[a:b].reshape(v.data.shape) for name, arr in self.slots.items()
@@ -72,14 +74,20 @@ class Updater:
         """Update ``variables`` in place from ``grads`` at step ``t`` (slots already built)."""
         opt = self.optimizer
         group = self._small_group(variables)
+        gpu = backend.on_device(variables[0].data)
+        update = cuda.fused_update(opt) if gpu else None
         for g, v in zip(grads, variables):
             if group is not None and id(v) in group.members:
                 group.gather(v, g)
+            elif gpu:  # one kernel per parameter where there is a fused one
+                (update or opt.update_variable)(g, v.data, opt.slots_of(v), lr, t)
             else:
                 self._update(g, v.data, opt.slots_of(v), lr, t)
         if group is not None:
-            opt.update_variable(group.g, group.w, group.slots, lr, t)
+            (update or opt.update_variable)(group.g, group.w, group.slots, lr, t)
             group.scatter()
+        if gpu:
+            return  # subnormals cost nothing on a GPU
         period = subnormal.flush_period(opt.state_decay)
         if period and t % period == 0:
             subnormal.flush(opt.slots_of(v)[name] for v in opt.state_variables()
@@ -107,7 +115,7 @@ class Updater:
             return None
         key = tuple(id(v) for v in small)
         if self.group is None or self.group.key != key:
-            if len({v.data.dtype for v in small}) != 1:
+            if len({(v.data.dtype, backend.device_of(v.data)) for v in small}) != 1:
                 return None
             self.group = FlatGroup(self.optimizer, small, key)
         return self.group

@@ -7,6 +7,7 @@ import inspect
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.tensor import Tensor
 from glassnet.naming import snake_case
@@ -102,7 +103,7 @@ def reduce_losses(losses, reduction, sample_weight=None):
 
 
 def _array(x):
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    return backend.asarray(x.data if isinstance(x, Tensor) else x)
 
 
 def _match_rank(y_true, y_pred, sparse):

@@ -1,6 +1,8 @@
 """``Metric``: a quantity accumulated over batches (``update_state``), read with ``result``
 and cleared with ``reset_state``. Metrics watch training; they are computed with NumPy
-outside the autograd graph."""
+outside the autograd graph, or with CuPy where the batch is on a GPU: there their state
+stays on the device too (0-d arrays), so that updating one does not wait for the step, and
+``result`` is a 0-d device array that the training loop reads when the logs are read."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ import functools
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.autograd.variable import Variable
 from glassnet.naming import snake_case
 
 
 def as_array(x):
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    """``x`` (a tensor, array or nested list) as an array, on the device it is on."""
+    return backend.asarray(x.data if isinstance(x, Tensor) else x)
 
 
 def align(t, p):
@@ -231,6 +235,9 @@ class Mean(Metric):
             self.count += weight
             return
         values = as_array(values).astype(np.float64)
+        if backend.on_device(values):
+            self._update_on_device(values, sample_weight)
+            return
         if sample_weight is None:
             self.total += float(values.sum())
             self.count += values.size
@@ -240,11 +247,32 @@ class Mean(Metric):
         self.total += float((values * w).sum())
         self.count += float(w.sum())
 
+    def _update_on_device(self, values, sample_weight):
+        """The same sums kept as 0-d device arrays (no ``float()``: it would wait for the
+        GPU). A scalar weight multiplies on the host side of the expression; an array
+        weight is brought to the values' device."""
+        if sample_weight is None or _is_real(sample_weight):
+            weight = 1.0 if sample_weight is None else float(sample_weight)
+            self.total = self.total + values.sum() * weight
+            self.count = self.count + values.size * weight
+            return
+        check_weight(self, sample_weight, values.shape)
+        w = _weights_for(sample_weight, values)
+        if not backend.on_device(w):
+            w = backend.to_device(w, backend.device_of(values))
+        w = backend.get_array_module(values).broadcast_to(w, values.shape)
+        self.total = self.total + (values * w).sum()
+        self.count = self.count + w.sum()
+
     def __call__(self, values, sample_weight=None):
         self.update_state(values, sample_weight)
         return self.result()
 
     def result(self):
+        if backend.on_device(self.total) or backend.on_device(self.count):
+            # count is 0 only while total is (every weight 0): total / tiny is then 0 too
+            xp = backend.get_array_module(self.total, self.count)
+            return self.total / xp.maximum(self.count, np.finfo(np.float64).tiny)
         return self.total / self.count if self.count else 0.0
 
 

@@ -128,6 +128,12 @@ class Layer(LossesAndMetrics):
         return shape
 
     def __call__(self, inputs, *args, training=None, **kwargs):
+        if self._device is not None:  # moved with .to(): weights built lazily are made there
+            with backend.device(self._device):
+                return self._layer_call(inputs, *args, training=training, **kwargs)
+        return self._layer_call(inputs, *args, training=training, **kwargs)
+
+    def _layer_call(self, inputs, *args, training=None, **kwargs):
         if args:  # layer(a, b) for call(self, a, b); layer(x, True) is training=True
             args, training, kwargs = call_args.bind_positional(
                 self.call, type(self).__name__, args, training, kwargs)
@@ -223,7 +229,7 @@ class Layer(LossesAndMetrics):
         first input is converted; anything else (a number, a flag) as it is."""
         if isinstance(value, (list, tuple)) and call_args.is_tensor_argument(value):
             return [None if v is None else self._convert_one(v) for v in value]
-        if isinstance(value, (Tensor, np.ndarray)):
+        if isinstance(value, (Tensor, np.ndarray)) or backend.on_device(value):
             return self._convert_one(value)
         return value
 
@@ -232,10 +238,13 @@ class Layer(LossesAndMetrics):
             if x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
                 return ops.cast(x, self.dtype)
             return x
-        array = np.asarray(x)
+        array = x if backend.on_device(x) else np.asarray(x)
         if array.dtype.kind in "USO" and self._accepts_strings:
             return array
         if array.dtype.kind in "fiub":
+            # on the current device: inside ``with glassnet.device("gpu")`` (or a layer moved
+            # with ``to``), a host input goes to the GPU as a tensor made there would
+            array = backend.as_array(array)
             if array.dtype.kind == "f" or array.dtype.kind in "iub" and self._casts_integers:
                 return Tensor._from_op(array.astype(self.dtype, copy=False), None)
             return Tensor._from_op(array, None)
@@ -329,7 +338,7 @@ class Layer(LossesAndMetrics):
                     f"larger than the {budget[0]} elements left of the saved weights")
             budget[0] -= size
         try:
-            value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+            value = backend.asarray(init(shape, dtype=dtype), dtype=dtype)
         except MemoryError:
             size = np.prod(shape, dtype=object) * dtype.itemsize
             raise MemoryError(f"{type(self).__name__} '{self.name}': the weight '{name}' of "
@@ -340,6 +349,44 @@ class Layer(LossesAndMetrics):
                           regularizer=regularizers_module.get(regularizer), dtype=dtype)
         param._freeze(not self._trainable)
         return param
+
+    _device = None  # where ``to`` put the layer (None: never moved)
+
+    def to(self, device):
+        """Move the layer to ``device`` (``"gpu"``, ``"gpu:1"``, ``"cuda"``, ``"cpu"``;
+        PyTorch's name) and return it: every weight of the layer and of its sub-layers (the
+        ``Variable``/``Parameter`` data, and a gradient it holds) is copied there, and the
+        device is remembered, so weights built later (an unbuilt layer's lazy ``build``) are
+        made there too. Weights already there are not copied. The other way to place a layer
+        is to build it inside ``with glassnet.device("gpu"):``.
+
+        >>> from glassnet.nn.layers import Dense
+        >>> layer = Dense(2).to("cpu")
+        >>> layer(np.ones((1, 3))).shape
+        (1, 2)
+        """
+        target = backend.Device.parse(device)
+        if target.kind == "gpu":
+            backend.device_module()  # CuPy or its ImportError, before anything moves
+        for layer in _unique([self, *self._all_sublayers()]):
+            layer._device = target
+            layer._moved_to(target)
+        for p in self.weights:
+            p.data = backend.to_device(p.data, target)
+            if p.grad is not None:
+                p.grad = backend.to_device(p.grad, target)
+        return self
+
+    def _moved_to(self, device):
+        """Hook for a layer that keeps arrays besides its weights (constants it made): move
+        them to ``device`` (``Layer.to`` calls it before the weights move)."""
+
+    def _all_sublayers(self):
+        result = []
+        for layer in self._sublayers():
+            result.append(layer)
+            result.extend(layer._all_sublayers())
+        return result
 
     def _own_parameters(self):
         # Variables too: a layer may make its weights with tf.Variable in __init__.
@@ -411,7 +458,7 @@ class Layer(LossesAndMetrics):
 
     def get_weights(self):
         """Copies of the weights' values, in ``weights`` order."""
-        return [p.data.copy() for p in self.weights]
+        return [p.numpy() for p in self.weights]  # NumPy copies, from the GPU too
 
     def set_weights(self, values):
         weights = self.weights
@@ -421,7 +468,7 @@ class Layer(LossesAndMetrics):
                 f"{len(values)}"
             )
         for p, v in zip(weights, values):
-            p.assign(np.asarray(v, dtype=p.data.dtype))
+            p.assign(backend.asarray(v, dtype=p.data.dtype))
 
     # -- config ---------------------------------------------------------------------------
 
@@ -468,7 +515,11 @@ def _activity_penalty(regularizer, output):
 def _marks_built(build):
     @functools.wraps(build)
     def build_and_mark(self, *args, **kwargs):
-        build(self, *args, **kwargs)
+        if self._device is not None:  # moved with .to() before it was built
+            with backend.device(self._device):
+                build(self, *args, **kwargs)
+        else:
+            build(self, *args, **kwargs)
         self.built = True
         if len(args) == 1 and not kwargs:
             self._build_input_shape = args[0]

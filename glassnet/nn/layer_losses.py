@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn.symbolic import SymbolicTensor
@@ -100,7 +101,7 @@ class LossesAndMetrics:
     def _as_loss(self, loss):
         if not isinstance(loss, Tensor):
             try:
-                loss = Tensor(np.asarray(loss, dtype=self.dtype))
+                loss = Tensor(backend.asarray(loss, dtype=self.dtype))
             except (TypeError, ValueError):
                 raise TypeError(f"{type(self).__name__} '{self.name}': add_loss expects a "
                                 f"tensor or a number; received {type(loss).__name__}") from None
@@ -124,7 +125,7 @@ class LossesAndMetrics:
             return
         if not isinstance(value, Tensor):
             try:
-                value = np.asarray(value, dtype=np.float64)
+                value = backend.asarray(value, dtype=np.float64)
             except (TypeError, ValueError):
                 raise TypeError(f"{type(self).__name__} '{self.name}': add_metric expects a "
                                 f"tensor or a number; received {type(value).__name__}") from None

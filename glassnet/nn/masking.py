@@ -13,18 +13,19 @@ array([[ True, False]])
 
 from __future__ import annotations
 
-import numpy as np
-
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 
 __all__ = ["as_bool_array", "get_mask", "set_mask"]
 
 
 def as_bool_array(mask):
-    """``mask`` (a Tensor, an array, a nested list or None) as a NumPy bool array or None."""
+    """``mask`` (a Tensor, an array, a nested list or None) as a bool array (NumPy, or on the
+    GPU for a mask there) or None."""
     if mask is None:
         return None
-    return np.asarray(mask.data if isinstance(mask, Tensor) else mask).astype(bool, copy=False)
+    return backend.asarray(mask.data if isinstance(mask, Tensor) else mask).astype(bool,
+                                                                                  copy=False)
 
 
 def get_mask(x):
@@ -47,5 +48,5 @@ def set_mask(outputs, mask):
         return
     if isinstance(outputs, Tensor) and getattr(outputs, "_keras_mask", None) is None:
         if not isinstance(mask, Tensor):
-            mask = Tensor._from_op(np.asarray(mask, dtype=bool), None)
+            mask = Tensor._from_op(backend.asarray(mask, dtype=bool), None)
         outputs._keras_mask = mask

@@ -74,6 +74,10 @@ class Adam(_AdamBase):
         tmp *= alpha
         w -= tmp
 
+    def fused_kind(self):
+        same = type(self).update_step is Adam.update_step
+        return "adam" if same and not self.amsgrad else None
+
     def get_config(self):
         return {**super().get_config(), "amsgrad": self.amsgrad}
 

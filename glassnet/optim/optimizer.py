@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.kernels import flat_params
 from glassnet.optim import schedules
@@ -224,7 +225,7 @@ class Optimizer:
 
     @staticmethod
     def _array(g):
-        return g.data if isinstance(g, Tensor) else np.asarray(g)
+        return g.data if isinstance(g, Tensor) else backend.asarray(g)
 
     def _apply(self, pairs):
         for g, v in pairs:
@@ -256,6 +257,8 @@ class Optimizer:
         return list(self._variables)
 
     def _clip(self, grads):
+        if grads and backend.on_device(grads[0]):
+            return self._clip_on_device(grads)
         if self.clipnorm:
             grads = [g * (self.clipnorm / max(float(np.linalg.norm(g)), self.clipnorm))
                      for g in grads]
@@ -267,6 +270,20 @@ class Optimizer:
             grads = [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
+    def _clip_on_device(self, grads):
+        """The clipping above with the norms kept on the GPU (no copy to the host)."""
+        xp = backend.get_array_module(grads[0])
+        if self.clipnorm:
+            grads = [g * (self.clipnorm / xp.maximum(xp.linalg.norm(g), self.clipnorm))
+                     for g in grads]
+        elif self.global_clipnorm:
+            norm = xp.sqrt(sum(xp.vdot(g, g) for g in grads))
+            grads = [g * (self.global_clipnorm / xp.maximum(norm, self.global_clipnorm))
+                     for g in grads]
+        if self.clipvalue:
+            grads = [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return [g.astype(grads[0].dtype, copy=False) for g in grads]
+
     def _build_slots(self, variable):
         w = variable.data
         slots = {name: self.initial_slot(name, w) for name in self.slot_names}
@@ -275,7 +292,8 @@ class Optimizer:
             for name in self.slot_names:
                 key = f"{index}/{name}"
                 if key in self._pending_state:
-                    slots[name][...] = self._pending_state[key] / self.slot_scales.get(name, 1)
+                    value = self._pending_state[key] / self.slot_scales.get(name, 1)
+                    slots[name][...] = backend.to_device(value, backend.device_of(w))
         for i in range(self.scratch_buffers):
             slots[f"_scratch{i}"] = np.empty_like(w)
         self._variables.append(variable)
@@ -305,6 +323,11 @@ class Optimizer:
     def update_step(self, g, w, slots, lr, t):
         raise NotImplementedError
 
+    def fused_kind(self):
+        """The name of the GPU kernel that computes this optimizer's ``update_step`` in one
+        pass (``glassnet.kernels.cuda.optimizers``), or None."""
+        return None
+
     # -- state and config -----------------------------------------------------------------
 
     @property
@@ -316,7 +339,7 @@ class Optimizer:
         return out
 
     def _exported(self, variable, name):
-        state = self._slots[id(variable)][name]
+        state = backend.to_host(self._slots[id(variable)][name])  # state leaves the GPU here
         scale = self.slot_scales.get(name, 1)
         # float64 makes the scale round trip (export, then load and divide) exact.
         return state.astype(np.float64) * scale if scale != 1 else state.copy()
@@ -339,8 +362,18 @@ class Optimizer:
         for i, v in enumerate(self._variables):
             for name in self.slot_names:
                 scale = self.slot_scales.get(name, 1)
-                self._slots[id(v)][name][...] = state[f"{i}/{name}"] / scale
+                slot = self._slots[id(v)][name]
+                slot[...] = backend.to_device(state[f"{i}/{name}"] / scale,
+                                              backend.device_of(slot))
         self.load_extra_state(state)
+
+    def to(self, device):
+        """Move the optimizer's state to ``device`` (``model.to`` calls this); returns self."""
+        for slots in self._slots.values():
+            for name, array in slots.items():
+                slots[name] = backend.to_device(array, device)  # views no more: regrouped
+        self._updates.group = None
+        return self
 
     def extra_state(self):
         return {}

@@ -43,5 +43,9 @@ class SGD(Optimizer):
             np.multiply(m, self.momentum, out=tmp)
         w += tmp if self.nesterov else m
 
+    def fused_kind(self):
+        same = type(self).update_step is SGD.update_step
+        return "sgd_momentum" if same and self.momentum else None
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 
+from glassnet import backend
 from glassnet.autograd.variable import Variable
 from glassnet.naming import snake_case
 
@@ -118,8 +119,12 @@ class name_scope:  # noqa: N801 - TensorFlow's name
 
 
 def device(name):
-    """``tf.device("CPU:0")``: a block that places ops on a device. glassnet's arrays stay
-    where they are (NumPy on the CPU, CuPy arrays on their GPU), so the block does nothing."""
-    if not isinstance(name, str) and name is not None:
-        raise TypeError(f"device: expected a device name such as 'CPU:0'. Received: {name!r}")
-    return contextlib.nullcontext()
+    """``tf.device("/GPU:0")``: a block whose new tensors and weights are placed on that
+    device (:func:`glassnet.device`). As TensorFlow's soft placement, a GPU asked for on a
+    machine without one means the CPU; ``None`` changes nothing."""
+    if name is None:
+        return contextlib.nullcontext()
+    target = backend.Device.parse(name)
+    if target.kind == "gpu" and not backend.gpu_available():
+        target = backend.CPU
+    return backend.device(target)

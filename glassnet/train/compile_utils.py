@@ -15,6 +15,7 @@ import copy
 
 import numpy as np
 
+from glassnet import backend
 from glassnet import losses as losses_module
 from glassnet import metrics as metrics_module
 from glassnet.autograd.ops.activation import Sigmoid, Softmax
@@ -184,7 +185,7 @@ class CompileMetrics:
 
 
 def _number(value):
-    if value.__class__ is float:
+    if value.__class__ is float or backend.on_device(value):  # a device value is read later
         return value
     return float(value) if np.ndim(value) == 0 else value
 

@@ -62,7 +62,8 @@ _IN_PLACE = {activations.linear: lambda y: y, activations.relu: _relu_in_place,
 def _dense(layer, x):
     w, b = layer.kernel.data, layer.bias
     act = _IN_PLACE.get(layer.activation)
-    if (act is None or x.ndim < 2 or x.shape[-1] != w.shape[0] or w.dtype != x.dtype
+    if (act is None or x.__class__ is not w.__class__  # a host input for a GPU layer
+            or x.ndim < 2 or x.shape[-1] != w.shape[0] or w.dtype != x.dtype
             or b is not None and b.data.dtype != x.dtype):
         return None  # the general call: its check_input names the layer in a shape error
     y = x @ w  # Linear.forward: x @ w + b

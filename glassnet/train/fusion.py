@@ -13,7 +13,7 @@ uses to name a layer), channels-last, no groups.
 
 from __future__ import annotations
 
-from glassnet import kernels
+from glassnet import backend, kernels
 from glassnet.autograd.ops.activation import relu_rule_in_effect
 from glassnet.nn import activations
 from glassnet.nn import layer as layer_module
@@ -48,10 +48,11 @@ class ConvReluPoolStep:
         conv, pool = self.conv.layer, self.pool.layer
         x = slots[self.conv.args]
         # Tracing built both layers; a tensor of the conv's dtype needs no conversion. Any
-        # other case runs the two calls as they are.
+        # other case runs the two calls as they are, and so does a GPU tensor: the fused
+        # kernel is a CPU one (cache-sized slices on the thread pool).
         if not (self.conv.training is None and self.pool.training is None
                 and conv.built and pool.built and getattr(x, "dtype", None) == conv.dtype
-                and conv_relu_pool(conv, pool)):
+                and not backend.on_device(conv.kernel.data) and conv_relu_pool(conv, pool)):
             self.conv.run(slots, training)
             self.pool.run(slots, training)
             return

@@ -26,6 +26,9 @@ import warnings
 
 import numpy as np
 
+from glassnet import backend
+from glassnet.autograd.tensor import Tensor
+
 # (model, StepMetrics) of the evaluate call running in this thread, if any.
 _call_metrics = contextvars.ContextVar("glassnet_call_metrics", default=None)
 
@@ -86,8 +89,9 @@ class Steps:
         elif not self._warned_no_weights:  # as Keras: train nothing, say so once
             self._warned_no_weights = True
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
-        loss_value = float(loss.data)
-        if self._diagnose_non_finite and not np.isfinite(loss_value):
+        # On a GPU the loss stays there (a 0-d array): reading it would wait for the step.
+        loss_value = loss.data if backend.on_device(loss.data) else float(loss.data)
+        if self._diagnose_non_finite and not np.isfinite(float(loss_value)):
             self.non_finite_report = self._diagnose(self._as_input_list(x), params)
         if params:
             grads = [p.grad for p in params]
@@ -104,7 +108,7 @@ class Steps:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._track_loss(float(loss.data), x)
+        self._track_loss(loss.data if backend.on_device(loss.data) else float(loss.data), x)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -176,8 +180,7 @@ class Steps:
             logs[tracker.name] = tracker.result()
         logs.update(state.compile_metrics.result())
         logs.update((m.name, m.result()) for m in state.added_metrics.values())
-        return {k: v if v.__class__ is float else float(v) if np.ndim(v) == 0 else v
-                for k, v in logs.items()}
+        return {k: _log_value(v) for k, v in logs.items()}
 
     def zero_grad(self):
         """Forget the gradients of every trainable weight (PyTorch's name, as Keras 3)."""
@@ -242,7 +245,8 @@ class Steps:
         parts = state.last_output_losses
         if parts is not None:
             for tracker, part in zip(state.output_loss_trackers, parts):
-                tracker.update_state(float(part.data), sample_weight=n)
+                value = part.data if backend.on_device(part.data) else float(part.data)
+                tracker.update_state(value, sample_weight=n)
             state.last_output_losses = None
 
     def _regularized(self):
@@ -310,6 +314,17 @@ class Steps:
         if isinstance(y, dict):
             return [y[n] for n in names]
         return list(y)
+
+
+def _log_value(v):
+    """A metric's result as a log value: a Python float, or on a GPU a 0-d device array (read
+    when the logs are, see ``placement``)."""
+    if v.__class__ is float:
+        return v
+    data = v.data if isinstance(v, Tensor) else v
+    if backend.on_device(data):
+        return data
+    return float(v) if np.ndim(v) == 0 else v
 
 
 def _loss_names(compiled):

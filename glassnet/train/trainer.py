@@ -15,7 +15,7 @@ import numpy as np
 from glassnet import backend, checks, kernels, optim
 from glassnet import metrics as metrics_module
 from glassnet.autograd.grad_mode import no_grad
-from glassnet.train import arguments
+from glassnet.train import arguments, placement
 from glassnet.train import callbacks as callbacks_module
 from glassnet.train.compile_utils import CompiledLoss, CompileMetrics, StepMetrics
 from glassnet.train.data_adapter import (
@@ -69,6 +69,22 @@ class Trainer(Steps):
             CompileMetrics(metrics, weighted_metrics, names, losses), names)
         for spec in [*_named_metrics(metrics), *_named_metrics(weighted_metrics)]:
             metrics_module.get(spec)
+
+    def to(self, device):
+        """Move the model to ``device`` (``"gpu"``, ``"gpu:1"``, ``"cpu"``): its weights
+        (``Layer.to``) and its optimizer's state; ``fit``, ``evaluate`` and ``predict`` then
+        run there, copying each batch over once. Returns the model.
+
+        >>> import glassnet
+        >>> m = glassnet.keras.Sequential([glassnet.keras.layers.Dense(2)])
+        >>> m.to("cpu") is m
+        True
+        """
+        super().to(device)
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and hasattr(optimizer, "to"):
+            optimizer.to(device)
+        return self
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -176,10 +192,13 @@ class Trainer(Steps):
     def _batches_as_data(self, batches):
         """The batches as the tuples a step receives: (x,), (x, y) or (x, y, sw)."""
         single_in, single_out = len(self.input_names) == 1, len(self.output_names) == 1
+        device = placement.model_device(self)
+        gpu = placement.on_gpu(device)
         for xs, ys, sw in batches.epoch():
             x = xs[0] if single_in else xs
             y = None if ys is None else (ys[0] if single_out else ys)
-            yield pack_x_y_sample_weight(x, y, sw)
+            data = pack_x_y_sample_weight(x, y, sw)
+            yield placement.batch_to_device(data, device) if gpu else data
 
     # -- fit / evaluate / predict ---------------------------------------------------------
 
@@ -225,8 +244,9 @@ class Trainer(Steps):
         self.stop_training = False
         # a subclassed model not yet built makes its weights in the first step: read them then
         self._step_params = params or None
+        device = placement.model_device(self)
         try:
-            with kernels.training(params):
+            with kernels.training(params, device=device), backend.device(device):
                 return self._fit_loop(train, val, callbacks, initial_epoch, epochs,
                                       validation_freq)
         finally:
@@ -239,6 +259,9 @@ class Trainer(Steps):
             initial_epoch, self._initial_epoch = self._initial_epoch, None
         logs = {}
         metrics = self._step_metrics
+        # On a GPU the batch logs stay on the device unless a callback reads every batch's.
+        gpu = placement.on_gpu(placement.model_device(self))
+        batch_logs_read = gpu and callbacks.has_hook("on_train_batch_end")
         for epoch in range(initial_epoch, epochs):
             metrics.reset()
             callbacks.on_epoch_begin(epoch)
@@ -246,6 +269,10 @@ class Trainer(Steps):
             for step, data in enumerate(self._batches_as_data(train)):
                 callbacks.on_train_batch_begin(step)
                 logs = _flat(self.train_step(data))
+                if gpu:
+                    backend.note_memory()  # for memory_info()'s peak
+                    if batch_logs_read:
+                        logs = placement.host_logs(logs)
                 callbacks.on_train_batch_end(step, logs)
                 steps_run += 1
                 if self.stop_training:
@@ -257,7 +284,7 @@ class Trainer(Steps):
                 self.stop_training = True
                 if steps_run == 0:
                     break
-            epoch_logs = dict(logs)
+            epoch_logs = placement.host_logs(logs) if gpu else dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_batches(val, callbacks=callbacks)  # test hooks too
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -288,8 +315,10 @@ class Trainer(Steps):
                 if callbacks:
                     callbacks.on_test_batch_begin(step)
                 logs = _flat(self.test_step(data))
-                if callbacks:
+                if callbacks and callbacks.has_hook("on_test_batch_end"):
+                    logs = placement.host_logs(logs)
                     callbacks.on_test_batch_end(step, logs)
+            logs = placement.host_logs(logs)
             if callbacks:
                 callbacks.on_test_end(logs)
         return logs
@@ -306,7 +335,7 @@ class Trainer(Steps):
         self._has_regularization = self._has_added_metrics = None
         cbs = callbacks_module.CallbackList(callbacks, model=self, add_progbar=bool(verbose),
                                             verbose=verbose, steps=batches.steps, mode="test")
-        with kernels.inference():
+        with kernels.inference(placement.model_device(self)):
             logs = self._evaluate_batches(batches, cbs)
         return _result(logs, return_dict)
 
@@ -332,7 +361,7 @@ class Trainer(Steps):
         if cbs:
             cbs.on_predict_begin()
         chunks = []
-        with no_grad(), kernels.inference():
+        with no_grad(), kernels.inference(placement.model_device(self)):
             for step, data in enumerate(self._batches_as_data(batches)):
                 if cbs:
                     cbs.on_predict_batch_begin(step)
@@ -340,7 +369,7 @@ class Trainer(Steps):
                 keys = list(outputs) if isinstance(outputs, dict) else None  # dict outputs
                 outputs = list(outputs.values()) if keys else \
                     outputs if isinstance(outputs, (list, tuple)) else [outputs]
-                chunks.append([o.data if hasattr(o, "data") else np.asarray(o)
+                chunks.append([o.data if hasattr(o, "data") else backend.asarray(o)
                                for o in outputs])
                 if cbs:
                     cbs.on_predict_batch_end(step, {"outputs": outputs})
@@ -348,7 +377,9 @@ class Trainer(Steps):
             cbs.on_predict_end()
         if not chunks:
             raise ValueError("predict: the data is empty")
-        joined = [np.concatenate(parts) if len(parts) > 1 else parts[0]
+        # On a GPU the batches are joined there and copied back once.
+        joined = [backend.to_host(backend.get_array_module(parts[0]).concatenate(parts)
+                                  if len(parts) > 1 else parts[0])
                   for parts in zip(*chunks)]
         if keys:
             return dict(zip(keys, joined))
@@ -367,13 +398,15 @@ class Trainer(Steps):
         logs = {}
         params = self.trainable_weights
         self._step_params = params or None  # unbuilt: the weights its first call makes
+        device = placement.model_device(self)
         try:
-            with kernels.training(params, keep_memory=False):
+            with kernels.training(params, keep_memory=False, device=device), \
+                    backend.device(device):
                 for data in self._batches_as_data(batches):
                     logs = _flat(self.train_step(data))
         finally:
             self._step_params = None
-        return _result(logs, return_dict)
+        return _result(placement.host_logs(logs), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch, without training."""
@@ -381,11 +414,14 @@ class Trainer(Steps):
         n = len(np.asarray(flatten_structure(x, self.input_names)[0]))
         batches = self._adapter(x, y, sample_weight, n, False, None, "test_on_batch")
         self._has_regularization = self._has_added_metrics = None
-        with kernels.inference():
+        with kernels.inference(placement.model_device(self)):
             return _result(self._evaluate_batches(batches, None), return_dict)
 
     def predict_on_batch(self, x):
         """The outputs on one batch (NumPy)."""
+        device = placement.model_device(self)
+        if placement.on_gpu(device):
+            x = placement.batch_to_device(x, device)
         with no_grad():
             out = self(x, training=False)
         if isinstance(out, dict):
@@ -414,7 +450,8 @@ def _flat(logs):
             flat.update(v)
         else:
             flat[k] = v
-    return {k: float(v) if np.ndim(v) == 0 else v for k, v in flat.items()}
+    return {k: v if backend.on_device(v) else float(v) if np.ndim(v) == 0 else v
+            for k, v in flat.items()}
 
 
 def _result(logs, return_dict):

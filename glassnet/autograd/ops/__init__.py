@@ -23,6 +23,7 @@ from glassnet.autograd.ops.attention import *  # noqa: F403 - named by the modul
 from glassnet.autograd.ops.convolution import conv2d, conv2d_transpose
 from glassnet.autograd.ops.convolution3d import conv3d, conv3d_transpose
 from glassnet.autograd.ops.decompositions import *  # noqa: F403 - named by the module's __all__
+from glassnet.autograd.ops.device import to_device
 from glassnet.autograd.ops.dropout import dropout
 from glassnet.autograd.ops.elementwise import (
     abs,
@@ -163,7 +164,7 @@ __all__ = [
     "relu", "relu_gradient_rule", "reshape", "selu", "sigmoid", "sign", "silu", "sin", "softmax",
     "softmax_cross_entropy", "softplus", "sparse_categorical_crossentropy", "split", "sqrt",
     "squeeze", "stack", "standardize", "std", "step", "sub", "sum", "swish", "tanh",
-    "transpose", "unsqueeze", "var", "where",
+    "to_device", "transpose", "unsqueeze", "var", "where",
     # trigonometric and hyperbolic
     "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "hypot", "sinh", "tan",
     # exponential, logarithmic and related

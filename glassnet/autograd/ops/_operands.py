@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 
 
@@ -14,7 +15,9 @@ def constant(value, like=None):
     """
     if isinstance(value, Tensor):
         return value
-    array = np.asarray(value)
+    array = backend.asarray(value)
+    if like is not None and type(like.data) is not np.ndarray and backend.on_device(like.data):
+        array = backend.to_device(array, backend.device_of(like.data))  # beside its partner
     if like is not None and like.data.dtype.kind == "f" and array.dtype.kind in "fiub":
         # The dtype given, not only the cast: Tensor() would turn float64 into floatx.
         return Tensor(array.astype(like.data.dtype, copy=False), dtype=like.data.dtype)
@@ -23,13 +26,13 @@ def constant(value, like=None):
 
 def no_grad_tensor(data) -> Tensor:
     """``data`` as a tensor outside the graph (an index, a mask, a count: no gradient)."""
-    return Tensor._from_op(np.asarray(data), None)
+    return Tensor._from_op(backend.as_array(data), None)
 
 
 def int_array(value, name, op):
     """``value`` (an int, a sequence, an array or an integer tensor) as an int64 NumPy array;
     a TypeError naming ``op`` and ``name`` for anything else."""
-    data = np.asarray(value.data if isinstance(value, Tensor) else value)
+    data = backend.asarray(value.data if isinstance(value, Tensor) else value)
     if data.size == 0 and data.dtype.kind == "f":  # [] holds no numbers, not floats
         data = data.astype(np.int64)
     if data.dtype.kind not in "iu":

@@ -153,9 +153,10 @@ class ScalarPow(Function):
 
     def backward(self, gy):
         with np.errstate(divide="ignore", invalid="ignore"):
-            gx = gy * self.y * np.log(np.asarray(self.c, dtype=gy.dtype))
+            # log(c) as a NumPy scalar of gy's dtype (a scalar meets arrays on any device)
+            gx = gy * self.y * np.log(gy.dtype.type(self.c))
         if self.c == 0:
-            gx = np.where(self.x >= 0, np.zeros((), gy.dtype), gx)
+            gx = np.where(self.x >= 0, gy.dtype.type(0), gx)
         return gx
 
 

@@ -76,7 +76,7 @@ class ScaledDotProductAttention(Function):
         self.d = self.p
         self.keep = None
         if self.rate > 0:
-            keep = self.rng.random(self.p.shape, dtype=np.float32) >= self.rate
+            keep = backend.random_uniform(self.rng, self.p.shape, np.float32, like=q) >= self.rate
             kept_scale = 1.0 / (1.0 - self.rate) if self.rate < 1 else 0.0
             self.keep = keep * dtype.type(kept_scale)
             self.d = self.p * self.keep
@@ -210,12 +210,15 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     additive, inputs = None, [q, k, v]
     if is_causal:
         length, source = scores_shape[-2:]
-        lower = np.tril(np.ones((length, source), dtype=bool))
+        lower = np.tril(backend.get_array_module(q.data).ones((length, source), dtype=bool))
         additive = np.where(lower, 0, -np.inf).astype(dtype)
     elif attn_mask is not None:
         mask = _check_mask(constant(attn_mask), scores_shape, dtype)
         if mask.data.dtype == bool:
-            additive = np.where(mask.data, 0, -np.inf).astype(dtype)
+            attend = mask.data
+            if backend.on_device(q.data) and not backend.on_device(attend):
+                attend = backend.to_device(attend, backend.device_of(q.data))  # beside q
+            additive = np.where(attend, 0, -np.inf).astype(dtype)
         else:
             inputs.append(mask)
     rate = float(dropout_p) if training else 0.0

@@ -1,11 +1,11 @@
 """2-D convolution (channels-last) by im2col and one GEMM; its transpose.
 
 Layout: x (N, H, W, C), kernel (KH, KW, C / groups, F) as Keras stores it, output
-(N, OH, OW, F). With the input zero-padded to xp,
+(N, OH, OW, F). With the input zero-padded to xpad,
 
-    y[n, p, q, f] = sum_{i, j, c} xp[n, p*sh + i*dh, q*sw + j*dw, c] * w[i, j, c, f] + b[f]
+    y[n, p, q, f] = sum_{i, j, c} xpad[n, p*sh + i*dh, q*sw + j*dw, c] * w[i, j, c, f] + b[f]
 
-im2col: a strided view of xp with shape (N, OH, OW, KH, KW, C) holds every window without
+im2col: a strided view of xpad with shape (N, OH, OW, KH, KW, C) holds every window without
 copying; reshaping it to (N*OH*OW, KH*KW*C) makes the one copy, and the convolution is then
 one matrix product with the kernel reshaped to (KH*KW*C, F):
     y = cols @ w + b                       (one GEMM)
@@ -24,8 +24,8 @@ This is the reference; ``glassnet.kernels.conv`` runs the same op faster during 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.activation import ReLU, relu_rule_in_effect
 from glassnet.autograd.tensor import Function, Tensor
@@ -39,6 +39,14 @@ def same_padding(size, kernel, stride, dilation):
     out = -(-size // stride)
     total = max((out - 1) * stride + effective - size, 0)
     return total // 2, total - total // 2
+
+
+def strided_view(x, shape, strides):
+    """A read-only view of ``x`` with ``shape`` and ``strides`` (bytes), on x's device."""
+    if isinstance(x, np.ndarray):
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    # CuPy's as_strided takes no ``writeable``; nothing here writes into the view
+    return backend.get_array_module(x).lib.stride_tricks.as_strided(x, shape, strides)
 
 
 def output_size(size, kernel, stride, dilation, pads):
@@ -61,13 +69,13 @@ class Geometry:
         return (output_size(h, kh, self.strides[0], self.dilation[0], self.pads[0]),
                 output_size(w, kw, self.strides[1], self.dilation[1], self.pads[1]))
 
-    def windows(self, xp, kh, kw, oh, ow):
+    def windows(self, xpad, kh, kw, oh, ow):
         """The (N, OH, OW, KH, KW, C) view of every window of the padded input."""
-        n, _, _, c = xp.shape
-        s_n, s_h, s_w, s_c = xp.strides
+        n, _, _, c = xpad.shape
+        s_n, s_h, s_w, s_c = xpad.strides
         (sh, sw), (dh, dw) = self.strides, self.dilation
-        return as_strided(xp, (n, oh, ow, kh, kw, c),
-                          (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
+        return strided_view(xpad, (n, oh, ow, kh, kw, c),
+                            (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c))
 
     def offsets(self, kh, kw, oh, ow):
         """For each kernel offset (i, j), the strided slices of the padded input it reads."""
@@ -88,12 +96,13 @@ def im2col(x, w_shape, geom):
     """(cols, (N, OH, OW)): every window of the padded input as one row, shaped
     (G, N*OH*OW, KH*KW*Cg) (G = 1 without groups)."""
     kh, kw, cg, _ = w_shape
-    xp = geom.padded(x)
-    n = xp.shape[0]
+    xpad = geom.padded(x)
+    n = xpad.shape[0]
     oh, ow = geom.out_hw(x.shape[1], x.shape[2], kh, kw)
     g = geom.groups
-    view = geom.windows(xp, kh, kw, oh, ow).reshape(n * oh * ow, kh, kw, g, cg)
-    cols = np.ascontiguousarray(view.transpose(3, 0, 1, 2, 4)).reshape(g, -1, kh * kw * cg)
+    view = geom.windows(xpad, kh, kw, oh, ow).reshape(n * oh * ow, kh, kw, g, cg)
+    xp = backend.get_array_module(x)
+    cols = xp.ascontiguousarray(view.transpose(3, 0, 1, 2, 4)).reshape(g, -1, kh * kw * cg)
     return cols, (n, oh, ow)
 
 
@@ -120,7 +129,8 @@ def conv_input_grad(gy, w, geom, x_shape):
     oh, ow = gy.shape[1], gy.shape[2]
     (pt, pb), (pl, pr) = geom.pads
     g = geom.groups
-    dxp = np.zeros((n, h + pt + pb, wd + pl + pr, c), dtype=gy.dtype)
+    xp = backend.get_array_module(gy)
+    dxp = xp.zeros((n, h + pt + pb, wd + pl + pr, c), dtype=gy.dtype)
     gy_g = gy.reshape(-1, g, f // g).transpose(1, 0, 2)  # (G, M, F/G)
     for i, j, where in geom.offsets(kh, kw, oh, ow):
         w_ij = w[i, j].reshape(cg, g, f // g).transpose(1, 2, 0)  # (G, F/G, Cg)

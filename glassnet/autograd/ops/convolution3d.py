@@ -1,12 +1,12 @@
 """3-D convolution (channels-last) by im2col and one GEMM; its transpose.
 
 Layout: x (N, D, H, W, C), kernel (KD, KH, KW, C / groups, F) as Keras stores it, output
-(N, OD, OH, OW, F). With the input zero-padded to xp and s, d the strides and dilation,
+(N, OD, OH, OW, F). With the input zero-padded to xpad and s, d the strides and dilation,
 
-    y[n, p, q, r, f] = sum_{i, j, k, c} xp[n, p*s0 + i*d0, q*s1 + j*d1, r*s2 + k*d2, c]
-                                        * w[i, j, k, c, f] + b[f]
+    y[n, p, q, r, f] = sum_{i, j, k, c} xpad[n, p*s0 + i*d0, q*s1 + j*d1, r*s2 + k*d2, c]
+                                          * w[i, j, k, c, f] + b[f]
 
-im2col: a strided view of xp shaped (N, OD, OH, OW, KD, KH, KW, C) holds every window
+im2col: a strided view of xpad shaped (N, OD, OH, OW, KD, KH, KW, C) holds every window
 without copying; reshaping it to (N*OD*OH*OW, KD*KH*KW*C) makes the one copy, and then
     y  = cols @ w + b                      (one GEMM, w reshaped to (KD*KH*KW*C, F))
     dw = cols.T @ dy                       (one GEMM)
@@ -25,10 +25,10 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant
-from glassnet.autograd.ops.convolution import bias_grad, output_size, same_padding
+from glassnet.autograd.ops.convolution import bias_grad, output_size, same_padding, strided_view
 from glassnet.autograd.tensor import Function, Tensor
 
 RANK = 3
@@ -50,13 +50,13 @@ class VolumeGeometry:
         return tuple(output_size(n, k, s, d, p) for n, k, s, d, p in
                      zip(sizes, kernel, self.strides, self.dilation, self.pads))
 
-    def windows(self, xp, kernel, out):
+    def windows(self, xpad, kernel, out):
         """The (N, *out, *kernel, C) view of every window of the padded input."""
-        s_n, *s_sp, s_c = xp.strides
-        shape = (xp.shape[0], *out, *kernel, xp.shape[-1])
+        s_n, *s_sp, s_c = xpad.strides
+        shape = (xpad.shape[0], *out, *kernel, xpad.shape[-1])
         strides = (s_n, *(st * s for st, s in zip(s_sp, self.strides)),
                    *(st * d for st, d in zip(s_sp, self.dilation)), s_c)
-        return as_strided(xp, shape, strides, writeable=False)
+        return strided_view(xpad, shape, strides)
 
     def offsets(self, kernel, out):
         """For each kernel offset (row-major), the strided slices of the padded input it
@@ -76,11 +76,12 @@ def _grouped_kernel(w, groups):
 def im2col(x, w_shape, geom):
     """(cols, out sizes): every window as one row, shaped (G, N*prod(out), prod(K)*Cg)."""
     kernel, cg = w_shape[:-2], w_shape[-2]
-    xp = geom.padded(x)
+    xp = backend.get_array_module(x)
+    xpad = geom.padded(x)
     out = geom.out_sizes(x.shape[1:-1], kernel)
     m, g = x.shape[0] * int(np.prod(out)), geom.groups
-    view = geom.windows(xp, kernel, out).reshape(m, int(np.prod(kernel)), g, cg)
-    cols = np.ascontiguousarray(view.transpose(2, 0, 1, 3)).reshape(g, m, -1)
+    view = geom.windows(xpad, kernel, out).reshape(m, int(np.prod(kernel)), g, cg)
+    cols = xp.ascontiguousarray(view.transpose(2, 0, 1, 3)).reshape(g, m, -1)
     return cols, out
 
 
@@ -106,7 +107,7 @@ def conv_input_grad(gy, w, geom, x_shape):
     g, out, k = geom.groups, gy.shape[1:-1], int(np.prod(w.shape[:-2]))
     padded_shape = (x_shape[0], *(n + a + b for n, (a, b) in zip(x_shape[1:-1], geom.pads)),
                     x_shape[-1])
-    dxp = np.zeros(padded_shape, dtype=gy.dtype)
+    dxp = backend.get_array_module(gy).zeros(padded_shape, dtype=gy.dtype)
     gy_g = gy.reshape(-1, g, f // g).transpose(1, 0, 2)  # (G, M, F/G)
     w_g = w.reshape(k, cg, g, f // g).transpose(2, 3, 0, 1).reshape(g, f // g, k * cg)
     dcols = (gy_g @ w_g).reshape(g, *gy.shape[:-1], k, cg)

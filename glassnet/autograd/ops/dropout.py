@@ -21,7 +21,8 @@ class Dropout(Function):
     def forward(self, x):
         # A noise_shape with 1s drops whole rows, channels or feature maps at once.
         shape = x.shape if self.noise_shape is None else self.noise_shape
-        keep = self.rng.random(shape, dtype=np.float32) >= self.rate
+        # Drawn where x is: the host generator on the CPU, its twin on a GPU.
+        keep = backend.random_uniform(self.rng, shape, np.float32, like=x) >= self.rate
         self.mask = keep * x.dtype.type(1.0 / (1.0 - self.rate))
         return x * self.mask
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.broadcast import unbroadcast
 from glassnet.autograd.ops._operands import constant, no_grad_tensor, operands
 from glassnet.autograd.tensor import Function, Tensor
@@ -229,7 +230,7 @@ def where(cond, a=None, b=None):
     >>> [t.tolist() for t in where([0, 3, 5])]
     [[1, 2]]
     """
-    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    cond = backend.asarray(cond.data if isinstance(cond, Tensor) else cond)
     if a is None and b is None:
         if cond.ndim == 0:
             raise ValueError("where: with only a condition, it must have at least 1 "

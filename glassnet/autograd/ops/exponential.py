@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.broadcast import unbroadcast
 from glassnet.autograd.ops._operands import constant, operands
 from glassnet.autograd.tensor import Function, Tensor
@@ -274,7 +275,7 @@ class Erf(Function):
 
     def forward(self, x):
         self.x = x
-        return _erf64(np.asarray(x, dtype=np.float64)).astype(_float_dtype(x), copy=False)
+        return _erf64(backend.asarray(x, dtype=np.float64)).astype(_float_dtype(x), copy=False)
 
     def backward(self, gy):
         return gy * (_TWO_OVER_SQRT_PI * np.exp(-self.x * self.x))
@@ -284,7 +285,7 @@ class Erfinv(Function):
     """y = erfinv(x), the inverse of erf on (-1, 1);  dx = gy * sqrt(pi)/2 * e**(y**2)."""
 
     def forward(self, x):
-        self.y = _erfinv64(np.asarray(x, dtype=np.float64)).astype(_float_dtype(x), copy=False)
+        self.y = _erfinv64(backend.asarray(x, dtype=np.float64)).astype(_float_dtype(x), copy=False)
         return self.y
 
     def backward(self, gy):

@@ -48,8 +48,9 @@ class Take(Function):
         ax, k = self.axis, self.indices.ndim
         # gy's index axes, flattened into one and moved first: (m, rest...)
         g = gy.reshape(gy.shape[:ax] + (self.indices.size,) + gy.shape[ax + k:])
-        gx = np.zeros(self.in_shape, dtype=gy.dtype)
-        np.add.at(np.moveaxis(gx, ax, 0), self.indices.reshape(-1), np.moveaxis(g, ax, 0))
+        xp = backend.get_array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
+        xp.add.at(xp.moveaxis(gx, ax, 0), self.indices.reshape(-1), xp.moveaxis(g, ax, 0))
         return gx
 
 
@@ -68,18 +69,19 @@ class TakeAlongAxis(Function):
 
     def _key(self, shape):
         """An index tuple: ``indices`` on ``axis``, a broadcast position grid elsewhere."""
-        ndim = len(shape)
+        ndim, xp = len(shape), backend.get_array_module(self.indices)
         # fancy indexing broadcasts these together, as take_along_axis broadcasts x and
         # indices; a size-1 axis of x meeting a longer one of indices reads its one element
         return tuple(
             self.indices if i == self.axis
-            else np.arange(n).reshape([n if j == i else 1 for j in range(ndim)])
+            else xp.arange(n).reshape([n if j == i else 1 for j in range(ndim)])
             for i, n in enumerate(shape)
         )
 
     def backward(self, gy):
-        gx = np.zeros(self.in_shape, dtype=gy.dtype)
-        np.add.at(gx, self.key, gy)
+        xp = backend.get_array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
+        xp.add.at(gx, self.key, gy)
         return gx
 
 
@@ -91,8 +93,9 @@ class Scatter(Function):
         self.key, self.shape = key, shape
 
     def forward(self, values):
-        out = np.zeros(self.shape, dtype=values.dtype)
-        np.add.at(out, self.key, values)
+        xp = backend.get_array_module(values)
+        out = xp.zeros(self.shape, dtype=values.dtype)
+        xp.add.at(out, self.key, values)
         return out
 
     def backward(self, gy):
@@ -120,12 +123,12 @@ class ScatterUpdate(Function):
             g_inputs[self.key] = 0
         if need_updates:
             # which update survived at each place: the same assignment, done with row numbers
-            n = len(self.key[0])
-            winner = np.full(gy.shape[:len(self.key)], -1, dtype=np.int64)
-            winner[self.key] = np.arange(n)
-            kept = (winner[self.key] == np.arange(n)).reshape((n,) + (1,) * (gy.ndim - len(
+            xp, n = backend.get_array_module(gy), len(self.key[0])
+            winner = xp.full(gy.shape[:len(self.key)], -1, dtype=np.int64)
+            winner[self.key] = xp.arange(n)
+            kept = (winner[self.key] == xp.arange(n)).reshape((n,) + (1,) * (gy.ndim - len(
                 self.key)))
-            g_updates = np.where(kept, gy[self.key], np.zeros((), gy.dtype))
+            g_updates = xp.where(kept, gy[self.key], xp.zeros((), gy.dtype))
         return g_inputs, g_updates
 
 
@@ -319,7 +322,7 @@ def one_hot(indices, num_classes, axis=-1, dtype=None) -> Tensor:
                          f"{num_classes!r}")
     (axis,) = normalize_axis(axis, idx.ndim + 1, "one_hot")
     dtype = backend.floatx() if dtype is None else np.dtype(dtype)
-    hot = idx[..., None] == np.arange(int(num_classes))
+    hot = idx[..., None] == backend.get_array_module(idx).arange(int(num_classes))
     return no_grad_tensor(np.moveaxis(hot, -1, axis).astype(dtype))
 
 

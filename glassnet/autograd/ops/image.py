@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.indexing import getitem
 from glassnet.autograd.ops.shape import pad
@@ -64,22 +65,24 @@ _KERNELS = {"bilinear": triangle_kernel, "bicubic": cubic_kernel,
             "lanczos3": lambda x: lanczos_kernel(x, 3), "lanczos5": lambda x: lanczos_kernel(x, 5)}
 
 
-def resize_weights(in_size, out_size, interpolation="bilinear", antialias=False, cubic_a=-0.5):
-    """The (out_size, in_size) float64 matrix that resizes one axis (see the module docstring).
+def resize_weights(in_size, out_size, interpolation="bilinear", antialias=False, cubic_a=-0.5,
+                   xp=np):
+    """The (out_size, in_size) float64 matrix that resizes one axis (see the module docstring),
+    made by the array module ``xp`` (on the device of the images it resizes).
 
     >>> resize_weights(2, 4).round(3).tolist()[:2]
     [[1.0, 0.0], [0.75, 0.25]]
     """
     scale = in_size / out_size
-    centres = (np.arange(out_size) + 0.5) * scale  # x_i, in input pixel units
-    j = np.arange(in_size)
+    centres = (xp.arange(out_size) + 0.5) * scale  # x_i, in input pixel units
+    j = xp.arange(in_size)
     if interpolation == "nearest":
         # floor((i + 0.5) * n / m) in exact integer arithmetic, so no tie rounds the wrong way
-        index = np.minimum((2 * np.arange(out_size) + 1) * in_size // (2 * out_size),
+        index = np.minimum((2 * xp.arange(out_size) + 1) * in_size // (2 * out_size),
                            in_size - 1)
         return (index[:, None] == j[None, :]).astype(np.float64)
     if interpolation == "area":
-        lo, hi = np.arange(out_size) * scale, (np.arange(out_size) + 1) * scale
+        lo, hi = xp.arange(out_size) * scale, (xp.arange(out_size) + 1) * scale
         overlap = np.minimum(hi[:, None], j + 1.0) - np.maximum(lo[:, None], j)
         return np.maximum(overlap, 0.0) / scale
     width = max(scale, 1.0) if antialias else 1.0
@@ -94,7 +97,8 @@ def resize_weights(in_size, out_size, interpolation="bilinear", antialias=False,
 
 def _contract(x, w, axis):
     """x with axis ``axis`` replaced by ``w @`` it: one GEMM by ``np.tensordot``."""
-    return np.ascontiguousarray(np.moveaxis(np.tensordot(x, w, axes=([axis], [1])), -1, axis))
+    y = np.moveaxis(np.tensordot(x, w, axes=([axis], [1])), -1, axis)
+    return backend.get_array_module(x).ascontiguousarray(y)
 
 
 class Resize(Function):
@@ -208,8 +212,9 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
         raise ValueError(f"{op}: only one of crop_to_aspect_ratio and pad_to_aspect_ratio can "
                          f"be True")
     x = _crop_or_pad(x, h_axis, size, crop_to_aspect_ratio, pad_to_aspect_ratio, fill_value)
-    wh = resize_weights(x.shape[h_axis], size[0], interpolation, antialias)
-    ww = resize_weights(x.shape[h_axis + 1], size[1], interpolation, antialias)
+    xp = backend.get_array_module(x.data)
+    wh = resize_weights(x.shape[h_axis], size[0], interpolation, antialias, xp=xp)
+    ww = resize_weights(x.shape[h_axis + 1], size[1], interpolation, antialias, xp=xp)
     return Resize(wh, ww, h_axis)(x)
 
 
@@ -231,35 +236,37 @@ class ExtractPatches(Function):
         self.padding, self.channels_first = padding, channels_first
 
     def forward(self, x):
+        xp = backend.get_array_module(x)
         if self.channels_first:
             x = np.moveaxis(x, 1, -1)
         self.in_shape = x.shape
         (kh, kw), (sh, sw), (dh, dw) = self.window, self.strides, self.dilation
         (top, bottom), (left, right) = self.padding
-        xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
-        oh = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1
-        ow = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
-        self.out_hw, self.padded_shape = (oh, ow), xp.shape
-        rows = (np.arange(oh) * sh)[:, None] + np.arange(kh) * dh  # (oh, kh)
-        cols = (np.arange(ow) * sw)[:, None] + np.arange(kw) * dw  # (ow, kw)
-        patches = xp[:, rows[:, None, :, None], cols[None, :, None, :], :]  # (B,oh,ow,kh,kw,C)
+        xpad = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+        oh = (xpad.shape[1] - (kh - 1) * dh - 1) // sh + 1
+        ow = (xpad.shape[2] - (kw - 1) * dw - 1) // sw + 1
+        self.out_hw, self.padded_shape = (oh, ow), xpad.shape
+        rows = (xp.arange(oh) * sh)[:, None] + xp.arange(kh) * dh  # (oh, kh)
+        cols = (xp.arange(ow) * sw)[:, None] + xp.arange(kw) * dw  # (ow, kw)
+        patches = xpad[:, rows[:, None, :, None], cols[None, :, None, :], :]  # (B,oh,ow,kh,kw,C)
         y = patches.reshape(x.shape[0], oh, ow, -1)
-        return np.ascontiguousarray(np.moveaxis(y, -1, 1)) if self.channels_first else y
+        return xp.ascontiguousarray(np.moveaxis(y, -1, 1)) if self.channels_first else y
 
     def backward(self, gy):
+        xp = backend.get_array_module(gy)
         if self.channels_first:
             gy = np.moveaxis(gy, 1, -1)
         (kh, kw), (sh, sw), (dh, dw) = self.window, self.strides, self.dilation
         (oh, ow), (top, _), (left, _) = self.out_hw, *self.padding
         batch, _, _, channels = self.in_shape
         g = gy.reshape(batch, oh, ow, kh, kw, channels)
-        gp = np.zeros(self.padded_shape, gy.dtype)
+        gp = xp.zeros(self.padded_shape, gy.dtype)
         for i in range(kh):  # a loop over the few kernel offsets, each a strided slice
             for j in range(kw):
                 gp[:, i * dh: i * dh + (oh - 1) * sh + 1: sh,
                    j * dw: j * dw + (ow - 1) * sw + 1: sw, :] += g[:, :, :, i, j, :]
         gx = gp[:, top: top + self.in_shape[1], left: left + self.in_shape[2], :]
-        return np.ascontiguousarray(np.moveaxis(gx, -1, 1) if self.channels_first else gx)
+        return xp.ascontiguousarray(np.moveaxis(gx, -1, 1) if self.channels_first else gx)
 
 
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Function, Tensor
 
 
@@ -17,17 +18,19 @@ class GetItem(Function):
     def __init__(self, key):
         self.key = key
         self.repeats_possible = any(
-            isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in key
+            (isinstance(k, np.ndarray) or backend.on_device(k)) and k.dtype.kind in "iu"
+            for k in key
         )
 
     def forward(self, x):
         self.in_shape, self.in_dtype = x.shape, x.dtype
-        return np.asarray(x[self.key])
+        return backend.asarray(x[self.key])
 
     def backward(self, gy):
-        gx = np.zeros(self.in_shape, dtype=self.in_dtype)
+        xp = backend.get_array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=self.in_dtype)
         if self.repeats_possible:
-            np.add.at(gx, self.key, gy)
+            xp.add.at(gx, self.key, gy)
         else:
             gx[self.key] = gy
         return gx
@@ -38,8 +41,8 @@ def _key_part(k):
     (inside a key, ``x[:, (0, 0)]`` indexes as ``x[:, [0, 0]]``, in NumPy and PyTorch alike)."""
     if isinstance(k, Tensor):
         k = k.data
-    if isinstance(k, (list, tuple, np.ndarray)):
-        k = np.asarray(k)
+    if isinstance(k, (list, tuple, np.ndarray)) or backend.on_device(k):
+        k = backend.asarray(k)
         if k.size == 0 and k.dtype.kind == "f":  # [] holds no indices, not floats
             k = k.astype(np.intp)
         if k.dtype.kind not in "iub":

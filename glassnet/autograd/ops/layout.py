@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant, int_array, normalize_axis
 from glassnet.autograd.ops.indexing import getitem
 from glassnet.autograd.ops.shape import broadcast_to, reshape, transpose
@@ -64,20 +65,26 @@ class Repeat(Function):
     """
 
     def __init__(self, repeats, axis):
-        self.repeats, self.axis = repeats, axis
+        self.repeats, self.axis = repeats, axis  # repeats: a host array (they shape y)
 
     def forward(self, x):
         self.in_shape = x.shape
-        return np.repeat(x, self.repeats, axis=self.axis)
+        repeats = self.repeats
+        if not isinstance(x, np.ndarray):  # CuPy's repeat takes an int or a list, no array
+            repeats = repeats.tolist()
+        return np.repeat(x, repeats, axis=self.axis)
 
     def backward(self, gy):
+        xp = backend.get_array_module(gy)
         n = self.in_shape[self.axis]
         counts = np.broadcast_to(self.repeats, (n,))
         starts = np.cumsum(counts) - counts
         g = np.moveaxis(gy, self.axis, 0)
-        out = np.zeros((n,) + g.shape[1:], dtype=gy.dtype)
+        out = xp.zeros((n,) + g.shape[1:], dtype=gy.dtype)
         used = counts > 0
         if used.any():
+            if xp is not np:  # the run starts, known on the host, indexing device data
+                used, starts = xp.asarray(used), xp.asarray(starts)
             out[used] = np.add.reduceat(g, starts[used], axis=0)
         return np.moveaxis(out, 0, self.axis)
 
@@ -106,12 +113,13 @@ class Triangle(Function):
     def forward(self, x):
         rows, cols = x.shape[-2:]
         # np.tri(k) is j <= i + k; the upper triangle j >= i + k is its complement at k - 1
-        mask = np.tri(rows, cols, self.k if self.lower else self.k - 1, dtype=bool)
+        tri = backend.get_array_module(x).tri
+        mask = tri(rows, cols, self.k if self.lower else self.k - 1, dtype=bool)
         self.mask = mask if self.lower else ~mask
-        return np.where(self.mask, x, np.zeros((), x.dtype))
+        return np.where(self.mask, x, x.dtype.type(0))
 
     def backward(self, gy):
-        return np.where(self.mask, gy, np.zeros((), gy.dtype))
+        return np.where(self.mask, gy, gy.dtype.type(0))
 
 
 class Diagonal(Function):
@@ -127,10 +135,11 @@ class Diagonal(Function):
         return np.diagonal(x, self.offset, self.axis1, self.axis2).copy()
 
     def backward(self, gy):
-        gx = np.zeros(self.in_shape, dtype=gy.dtype)
+        xp = backend.get_array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
         # a view of gx with the two axes last: writing into it writes into gx
         view = np.moveaxis(gx, (self.axis1, self.axis2), (-2, -1))
-        i = np.arange(gy.shape[-1])
+        i = xp.arange(gy.shape[-1])
         view[..., i + max(-self.offset, 0), i + max(self.offset, 0)] = gy
         return gx
 
@@ -182,7 +191,7 @@ def repeat(x, repeats, axis=None) -> Tensor:
         raise ValueError(f"repeat: a 0-d tensor has no axis {axis}; use axis=None")
     else:
         (axis,) = normalize_axis(_int(axis, "axis", "repeat"), x.ndim, "repeat")
-    reps = int_array(repeats, "repeats", "repeat")
+    reps = backend.to_host(int_array(repeats, "repeats", "repeat"))  # they shape the output
     n = x.shape[axis]
     if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, n)):
         raise ValueError(

@@ -19,6 +19,7 @@ import string
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant, normalize_axis
 from glassnet.autograd.ops.arithmetic import mul
 from glassnet.autograd.ops.shape import reshape
@@ -175,18 +176,26 @@ class Einsum(Function):
         # letters only x carries, and size-1 partners of x's size-n axes: constant there
         g = g.reshape([g.shape[have.index(c)] if c in have else 1 for c in unique])
         full = tuple(own[c] for c in unique)
+        xp = backend.get_array_module(gy)
         if g.shape != full:
-            g = np.array(np.broadcast_to(g, full))  # a writable copy, not a strided view
+            g = xp.array(np.broadcast_to(g, full))  # a writable copy, not a strided view
         if unique == term:
             return g.astype(gy.dtype, copy=False)
-        gx = np.zeros(x.shape, dtype=gy.dtype)
-        np.einsum(f"{term}->{unique}", gx)[...] = g  # a writable view of the diagonal
+        gx = xp.zeros(x.shape, dtype=gy.dtype)
+        # a writable view of the diagonal (CuPy's one-operand einsum is a view too)
+        np.einsum(f"{term}->{unique}", gx)[...] = g
         return gx
 
 
 def _as_operands(values):
     """Tensors; integer ones meeting a float one take its dtype (as ``operands`` does)."""
     tensors = [constant(v) for v in values]
+    if backend.get_array_module(*[t.data for t in tensors]) is not np:
+        # arrays and numbers go beside the GPU operands
+        where = backend.device_of(next(t.data for t in tensors if backend.on_device(t.data)))
+        tensors = [v if isinstance(v, Tensor) else
+                   Tensor._from_op(backend.to_device(t.data, where), None)
+                   for v, t in zip(values, tensors)]
     floats = [t.data.dtype for t in tensors if t.data.dtype.kind == "f"]
     if not floats:
         return tensors

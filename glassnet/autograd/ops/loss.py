@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.activation import stable_sigmoid
 from glassnet.autograd.ops.elementwise import abs, clip, log, maximum
@@ -22,6 +23,13 @@ REDUCTIONS = ("mean", "sum", "none")
 EPSILON = 1e-7  # Keras's epsilon(): probabilities are clipped to [eps, 1 - eps] before log
 
 
+def _beside(array, like):
+    """``array`` (labels, an index made on the host) on the device of the array ``like``."""
+    if backend.on_device(like) and not backend.on_device(array):
+        return backend.to_device(array, backend.device_of(like))
+    return array
+
+
 def _check_reduction(reduction, op):
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}. Received: {reduction!r}")
@@ -29,9 +37,9 @@ def _check_reduction(reduction, op):
 
 def _reduce(per_sample, reduction):
     if reduction == "mean":
-        return np.asarray(per_sample.sum() / per_sample.size)
+        return backend.asarray(per_sample.sum() / per_sample.size)
     if reduction == "sum":
-        return np.asarray(per_sample.sum())
+        return backend.asarray(per_sample.sum())
     return per_sample
 
 
@@ -113,10 +121,13 @@ class SparseSoftmaxCrossEntropy(Function):
         self.labels, self.reduction = labels, reduction
 
     def forward(self, z):
+        xp = backend.get_array_module(z)
+        if xp is not np and not backend.on_device(self.labels):  # host labels, device logits
+            self.labels = xp.asarray(self.labels)
         n_classes = z.shape[-1]
         # Position of each sample's true class in the flattened logits: one fancy index
         # instead of a one-hot matrix.
-        self.picked = np.arange(self.labels.size) * n_classes + self.labels.reshape(-1)
+        self.picked = xp.arange(self.labels.size) * n_classes + self.labels.reshape(-1)
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
         sum_e = e.sum(axis=-1, keepdims=True)
@@ -188,7 +199,7 @@ def _reduce_elementwise(elementwise, reduction):
     """Per-sample means over the last axis, reduced; the mean of equal-sized per-sample
     means is the mean of everything, taken in one pass."""
     if reduction == "mean":
-        return np.asarray(elementwise.sum() / elementwise.size)
+        return backend.asarray(elementwise.sum() / elementwise.size)
     per_sample = elementwise.sum(axis=-1) / elementwise.shape[-1] if elementwise.ndim >= 2 \
         else elementwise
     return _reduce(per_sample, reduction)
@@ -251,7 +262,7 @@ softmax_cross_entropy = categorical_crossentropy
 
 
 def _check_labels(labels, y_pred, op):
-    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    labels = backend.asarray(labels.data if isinstance(labels, Tensor) else labels)
     expected = y_pred.shape[:-1]
     if labels.shape == expected + (1,):
         labels = labels[..., 0]
@@ -269,7 +280,10 @@ def _check_labels(labels, y_pred, op):
         raise TypeError(f"{op}: labels must be integers; received dtype {labels.dtype}")
     labels = labels.astype(np.int64, copy=False)
     n_classes = y_pred.shape[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    # On a GPU the range check is skipped: reading min and max would wait for the step. A
+    # label out of range there gives a wrong loss, not an error (the CPU run says which).
+    if labels.size and not backend.on_device(labels) and (labels.min() < 0
+                                                            or labels.max() >= n_classes):
         bad = labels[(labels < 0) | (labels >= n_classes)][0]
         raise ValueError(
             f"{op}: labels must be in [0, {n_classes}) for y_pred with {n_classes} classes; "
@@ -294,7 +308,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, reduction
     labels = _check_labels(y_true, y_pred, op)
     if from_logits:
         return SparseSoftmaxCrossEntropy(labels, reduction)(y_pred)
-    picked = y_pred[tuple(np.indices(labels.shape)) + (labels,)]
+    labels = _beside(labels, y_pred.data)
+    grid = backend.get_array_module(labels).indices(labels.shape)
+    picked = y_pred[tuple(grid) + (labels,)]
     return _reduce_tensor(-log(clip(picked, EPSILON, 1 - EPSILON)), reduction)
 
 
@@ -304,6 +320,6 @@ def hinge(y_true, y_pred, reduction="mean") -> Tensor:
     _check_reduction(reduction, "hinge")
     y_true, y_pred = _same_shape(y_true, y_pred, "hinge")
     t = y_true.data
-    if np.isin(t, (0, 1)).all():
+    if ((t == 0) | (t == 1)).all():  # (not np.isin: CuPy's takes no tuple)
         y_true = Tensor._from_op(2 * t - 1, None)
     return _reduce_tensor(_sample_mean(maximum(1 - y_true * y_pred, 0.0)), reduction)

@@ -44,6 +44,17 @@ def _lapack(op, fn, *args, **kwargs):
         raise ValueError(f"{op}: {_reason(op, err)} (numpy.linalg: {err})") from None
 
 
+def _solve(op, a, b):
+    """``numpy.linalg.solve(a, b)`` for b (..., M, K), batch axes broadcast. CuPy's solve
+    does not broadcast them, so on the GPU both are broadcast to the common batch first.
+    (On the GPU a singular matrix gives NaN or inf instead of an error: CuPy checks only
+    under ``cupyx.errstate(linalg="raise")``, at the cost of a host sync.)"""
+    if backend.get_array_module(a, b) is not np:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a, b = np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+    return _lapack(op, np.linalg.solve, a, b)
+
+
 def _reason(op, err):
     if "positive" in str(err).lower() or op == "cholesky":
         return "the matrix is not symmetric positive definite"
@@ -89,12 +100,12 @@ class Solve(_MatrixOp):
 
     def forward(self, a, b):
         self.a, self.b_shape = a, b.shape
-        self.x = _lapack("solve", np.linalg.solve, a, b)
+        self.x = _solve("solve", a, b)
         return self.x
 
     def backward(self, g):
         need_a, need_b = self.needs_input_grad
-        gb = _lapack("solve", np.linalg.solve, _t(self.a), g)
+        gb = _solve("solve", _t(self.a), g)
         ga = unbroadcast(-gb @ _t(self.x), self.a.shape) if need_a else None
         return ga, unbroadcast(gb, self.b_shape) if need_b else None
 
@@ -153,13 +164,28 @@ class Det(Function):
         return self.y
 
     def backward(self, g):
-        g = np.asarray(g)[..., None, None]
+        g = backend.asarray(g)[..., None, None]
+        if backend.get_array_module(self.a) is not np:
+            return self._backward_on_device(g)
         if np.all(self.y != 0):
             try:
                 return g * self.y[..., None, None] * _t(np.linalg.inv(self.a))
             except np.linalg.LinAlgError:
                 pass
         return (g * _cofactors(self.a)).astype(self.a.dtype, copy=False)
+
+    def _backward_on_device(self, g):
+        # The CPU's test (any singular matrix?) would be a host sync here; CuPy's inv of a
+        # singular matrix gives inf/NaN without raising. So both formulas run, and each
+        # matrix takes the cofactors where its determinant is 0 or its inverse not finite.
+        cofactors = g * _cofactors(self.a)
+        try:
+            by_inv = g * self.y[..., None, None] * _t(np.linalg.inv(self.a))
+        except np.linalg.LinAlgError:  # raised only under cupyx.errstate(linalg="raise")
+            return cofactors.astype(self.a.dtype, copy=False)
+        ok = (self.y != 0)[..., None, None] & np.all(np.isfinite(by_inv), axis=(-2, -1),
+                                                      keepdims=True)
+        return np.where(ok, by_inv, cofactors).astype(self.a.dtype, copy=False)
 
 
 def det(x) -> Tensor:
@@ -181,7 +207,7 @@ class LogAbsDet(Function):
 
     def backward(self, g):
         inv_a = _lapack("slogdet (gradient)", np.linalg.inv, self.a)
-        return np.asarray(g)[..., None, None] * _t(inv_a)
+        return backend.asarray(g)[..., None, None] * _t(inv_a)
 
 
 def slogdet(x) -> tuple[Tensor, Tensor]:
@@ -194,7 +220,7 @@ def slogdet(x) -> tuple[Tensor, Tensor]:
     """
     fn = LogAbsDet()
     logabsdet = fn(_matrix(x, "slogdet"))
-    return Tensor._from_op(np.asarray(fn.sign), None), logabsdet
+    return Tensor._from_op(backend.asarray(fn.sign), None), logabsdet
 
 
 class Cholesky(_MatrixOp):

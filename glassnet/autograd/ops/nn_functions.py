@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant, normalize_axis
 from glassnet.autograd.ops.activation import stable_sigmoid
 from glassnet.autograd.ops.elementwise import maximum, sqrt, where
 from glassnet.autograd.ops.exponential import rsqrt
 from glassnet.autograd.ops.indexing import getitem
-from glassnet.autograd.ops.loss import SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy
+from glassnet.autograd.ops.loss import SoftmaxCrossEntropy, SparseSoftmaxCrossEntropy, _beside
 from glassnet.autograd.ops.reduction import mean, sum, var
 from glassnet.autograd.ops.shape import reshape, transpose
 from glassnet.autograd.tensor import Function, Tensor
@@ -51,7 +52,7 @@ def _labels_like(labels, logits, op):
 
 
 def _indices(indices, op, name="indices"):
-    data = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    data = backend.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if data.size == 0 and data.dtype.kind == "f":
         data = data.astype(np.int64)  # [] holds no indices, not floats
     if data.dtype.kind not in "iu":
@@ -187,9 +188,10 @@ def l2_normalize(x, axis=None, epsilon=1e-12) -> Tensor:
 # -- gathers and masks --------------------------------------------------------------------
 
 
-def _batch_grids(batch_shape, ndim):
-    """One index array per batch axis, each broadcastable to ``ndim`` dimensions."""
-    return tuple(np.arange(n).reshape((-1,) + (1,) * (ndim - k - 1))
+def _batch_grids(batch_shape, ndim, xp=np):
+    """One index array per batch axis, each broadcastable to ``ndim`` dimensions, made by
+    the array module ``xp`` (that of the data they index)."""
+    return tuple(xp.arange(n).reshape((-1,) + (1,) * (ndim - k - 1))
                  for k, n in enumerate(batch_shape))
 
 
@@ -218,10 +220,13 @@ def gather(params, indices, axis=None, batch_dims=0) -> Tensor:
     if axis < b:
         raise ValueError(f"gather: axis {axis} must not be one of the {b} batch dimensions")
     _check_range(indices, params.shape[axis], "gather", f"indices along axis {axis}")
+    indices = _beside(indices, params.data)
     if b == 0:
         return getitem(params, (slice(None),) * axis + (indices,))
     inner = indices.ndim - b
-    grids = tuple(g.reshape(g.shape + (1,) * inner) for g in _batch_grids(params.shape[:b], b))
+    xp = backend.get_array_module(params.data)
+    grids = tuple(g.reshape(g.shape + (1,) * inner)
+                  for g in _batch_grids(params.shape[:b], b, xp))
     lead = axis - b
     if not lead:
         return getitem(params, grids + (indices,))
@@ -255,7 +260,8 @@ def gather_nd(params, indices, batch_dims=0) -> Tensor:
                          f"shape {params.shape} with batch_dims={b}")
     for k in range(depth):
         _check_range(indices[..., k], params.shape[b + k], op, f"indices[..., {k}]")
-    grids = _batch_grids(params.shape[:b], indices.ndim - 1)
+    indices = _beside(indices, params.data)
+    grids = _batch_grids(params.shape[:b], indices.ndim - 1, backend.get_array_module(params.data))
     return getitem(params, grids + tuple(indices[..., k] for k in range(depth)))
 
 
@@ -271,7 +277,7 @@ def boolean_mask(tensor, mask, axis=None) -> Tensor:
     """
     op = "boolean_mask"
     tensor = constant(tensor)
-    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    mask = backend.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if mask.dtype != bool:
         raise TypeError(f"{op}: mask must be boolean; received dtype {mask.dtype}")
     if mask.ndim == 0:
@@ -282,7 +288,7 @@ def boolean_mask(tensor, mask, axis=None) -> Tensor:
         raise ValueError(f"{op}: mask of shape {mask.shape} does not match dimensions "
                          f"{axis}..{axis + k - 1} of tensor of shape {tensor.shape}")
     merged = reshape(tensor, tensor.shape[:axis] + (-1,) + tensor.shape[axis + k:])
-    return getitem(merged, (slice(None),) * axis + (mask.reshape(-1),))
+    return getitem(merged, (slice(None),) * axis + (_beside(mask.reshape(-1), tensor.data),))
 
 
 def sequence_mask(lengths, maxlen=None, dtype=bool) -> Tensor:
@@ -299,7 +305,7 @@ def sequence_mask(lengths, maxlen=None, dtype=bool) -> Tensor:
     maxlen = int(_indices(maxlen, "sequence_mask", "maxlen"))
     if maxlen < 0:
         raise ValueError(f"sequence_mask: maxlen must be non-negative; received {maxlen}")
-    mask = np.arange(maxlen) < lengths[..., None]
+    mask = backend.get_array_module(lengths).arange(maxlen) < lengths[..., None]
     return Tensor._from_op(mask.astype(np.dtype(dtype), copy=False), None)
 
 
@@ -370,14 +376,17 @@ class UnsortedSegmentSum(Function):
         self.id_shape = ids.shape
 
     def forward(self, data):
+        xp = backend.get_array_module(data)
+        if xp is not np and not backend.on_device(self.ids):  # host ids indexing device rows
+            self.ids, self.keep = xp.asarray(self.ids), xp.asarray(self.keep)
         rest = data.shape[len(self.id_shape):]
         rows = data.reshape((-1,) + rest)
-        out = np.zeros((self.num_segments,) + rest, dtype=data.dtype)
+        out = xp.zeros((self.num_segments,) + rest, dtype=data.dtype)
         np.add.at(out, self.ids[self.keep], rows[self.keep])
         return out
 
     def backward(self, gy):
-        g = np.zeros((self.ids.size,) + gy.shape[1:], dtype=gy.dtype)
+        g = backend.get_array_module(gy).zeros((self.ids.size,) + gy.shape[1:], dtype=gy.dtype)
         g[self.keep] = gy[self.ids[self.keep]]
         return g.reshape(self.id_shape + gy.shape[1:])
 

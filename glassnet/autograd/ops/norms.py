@@ -45,7 +45,7 @@ class Norm2(_Reduction):
         m = _scale(a, axes)
         y = m * np.sqrt(np.square(a / m).sum(axis=axes, keepdims=True))
         self.x, self.y_kept = x, y
-        return np.asarray(self.y_kept if self.keepdims else self.y_kept.reshape(
+        return backend.asarray(self.y_kept if self.keepdims else self.y_kept.reshape(
             tuple(n for i, n in enumerate(x.shape) if i not in axes)))
 
     def backward(self, gy):
@@ -74,7 +74,7 @@ class PNorm(_Reduction):
         with np.errstate(divide="ignore", over="ignore"):
             y = m * np.power(np.power(a / m, p).sum(axis=axes, keepdims=True), 1 / p)
         self.x, self.y_kept = x, y.astype(x.dtype, copy=False)
-        return np.asarray(self.y_kept if self.keepdims else self.y_kept.reshape(
+        return backend.asarray(self.y_kept if self.keepdims else self.y_kept.reshape(
             tuple(n for i, n in enumerate(x.shape) if i not in axes)))
 
     def backward(self, gy):
@@ -117,7 +117,7 @@ class SingularValueNorm(Function):
             y, self.g = s[..., k], u[..., :, k:k + 1 or None] @ vh[..., k:k + 1 or None, :]
         if self.keepdims:
             y = y.reshape(tuple(1 if i in self.axes else n for i, n in enumerate(x.shape)))
-        return np.asarray(y)
+        return backend.asarray(y)
 
     def backward(self, gy):
         batch = self.g.shape[:-2]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.grad_mode import is_grad_enabled
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.convolution import Geometry, _pair, resolve_padding
@@ -49,37 +50,38 @@ class _Pool(Function):
         n, _, _, c = x.shape
         return x[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, c)
 
-    def _offset_views(self, xp):
+    def _offset_views(self, xpad):
         """For each window offset (row-major), the strided view of what it reads."""
         ph, pw = self.pool
         if self.non_overlapping:
-            blocks = self._blocks(xp)
+            blocks = self._blocks(xpad)
             for i in range(ph):
                 for j in range(pw):
                     yield blocks[:, :, i, :, j, :]
         else:
             for _, _, where in self.geom.offsets(ph, pw, self.oh, self.ow):
-                yield xp[where]
+                yield xpad[where]
 
-    def _windows(self, xp):
+    def _windows(self, xpad):
         (ph, pw), oh, ow = self.pool, self.oh, self.ow
-        view = self.geom.windows(xp, ph, pw, oh, ow)  # (N, OH, OW, ph, pw, C)
-        return view.reshape(xp.shape[0], oh, ow, ph * pw, xp.shape[3])
+        view = self.geom.windows(xpad, ph, pw, oh, ow)  # (N, OH, OW, ph, pw, C)
+        return view.reshape(xpad.shape[0], oh, ow, ph * pw, xpad.shape[3])
 
-    def _scatter(self, per_offset, dtype):
+    def _scatter(self, per_offset, gy):
         """dx from per-offset gradients: per_offset(k) -> (N, OH, OW, C) is the gradient that
-        window offset k (row-major) sends back to the input it read."""
+        window offset k (row-major) sends back to the input it read; dx is made like gy."""
+        xp, dtype = backend.get_array_module(gy), gy.dtype
         n, h, w, c = self.x_shape
         (pt, pb), (pl, pr) = self.geom.pads
         ph, pw = self.pool
         if self.non_overlapping:
-            dx = np.zeros(self.x_shape, dtype)
+            dx = xp.zeros(self.x_shape, dtype)
             dblocks = self._blocks(dx)  # a view: writing it writes dx
             for i in range(ph):
                 for j in range(pw):
                     dblocks[:, :, i, :, j, :] = per_offset(i * pw + j)
             return dx
-        dxp = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype)
+        dxp = xp.zeros((n, h + pt + pb, w + pl + pr, c), dtype)
         for i, j, where in self.geom.offsets(ph, pw, self.oh, self.ow):
             dxp[where] += per_offset(i * pw + j)
         return dxp[:, pt:pt + h, pl:pl + w]
@@ -94,38 +96,37 @@ class MaxPool2D(_Pool):
     """
 
     def forward(self, x):
-        xp = self._setup(x, -np.inf)
-        windows = self._windows(xp)
+        windows = self._windows(self._setup(x, -np.inf))
         y = windows.max(axis=3)
         if self.for_backward:
             self.winner = windows.argmax(axis=3)
         return y
 
     def backward(self, gy):
-        return self._scatter(lambda k: gy * (self.winner == k), gy.dtype)
+        return self._scatter(lambda k: gy * (self.winner == k), gy)
 
 
 class AvgPool2D(_Pool):
     """y = mean of each window (of its real values);  dx = dy / count, spread over the window."""
 
     def forward(self, x):
-        xp = self._setup(x, 0.0)
+        xpad = self._setup(x, 0.0)
         if self.non_overlapping:
-            self.counts = np.asarray(self.pool[0] * self.pool[1], x.dtype)
+            self.counts = x.dtype.type(self.pool[0] * self.pool[1])  # a scalar: any device
             total = None
-            for view in self._offset_views(xp):
+            for view in self._offset_views(xpad):
                 total = view.copy() if total is None else np.add(total, view, out=total)
             return total / self.counts
         # How many real (unpadded) values each window holds: pool the padded ones.
         (pt, pb), (pl, pr) = self.geom.pads
-        ones = np.pad(np.ones((1, *x.shape[1:3], 1), x.dtype), ((0, 0), (pt, pb), (pl, pr),
-                                                                 (0, 0)))
+        ones = backend.get_array_module(x).ones((1, *x.shape[1:3], 1), x.dtype)
+        ones = np.pad(ones, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
         self.counts = self._windows(ones).sum(axis=3)  # (1, OH, OW, 1)
-        return self._windows(xp).sum(axis=3) / self.counts
+        return self._windows(xpad).sum(axis=3) / self.counts
 
     def backward(self, gy):
         share = gy / self.counts
-        return self._scatter(lambda _: share, gy.dtype)
+        return self._scatter(lambda _: share, gy)
 
 
 def _pool(cls, x, pool_size, strides, padding, name):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.grad_mode import is_grad_enabled
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.convolution3d import VolumeGeometry, resolve_pads, triple
@@ -38,13 +39,13 @@ class _Pool3D(Function):
         view = self.geom.windows(self.geom.padded(x, self.fill), self.pool, self.out)
         return view.reshape(x.shape[0], *self.out, -1, x.shape[-1])
 
-    def _scatter(self, per_offset, dtype):
+    def _scatter(self, per_offset, gy):
         """dx from per-offset gradients: per_offset(k) -> (N, *out, C) is the gradient that
-        window offset k (row-major) sends back to the input it read."""
+        window offset k (row-major) sends back to the input it read; dx is made like gy."""
         pads = self.geom.pads
         padded = (self.x_shape[0], *(n + a + b for n, (a, b) in zip(self.x_shape[1:-1], pads)),
                   self.x_shape[-1])
-        dxp = np.zeros(padded, dtype)
+        dxp = backend.get_array_module(gy).zeros(padded, gy.dtype)
         for k, _, where in self.geom.offsets(self.pool, self.out):
             dxp[where] += per_offset(k)
         crop = tuple(slice(a, a + n) for n, (a, _) in zip(self.x_shape[1:-1], pads))
@@ -66,7 +67,7 @@ class MaxPool3D(_Pool3D):
         return windows.max(axis=axis)
 
     def backward(self, gy):
-        return self._scatter(lambda k: gy * (self.winner == k), gy.dtype)
+        return self._scatter(lambda k: gy * (self.winner == k), gy)
 
 
 class AvgPool3D(_Pool3D):
@@ -76,14 +77,14 @@ class AvgPool3D(_Pool3D):
         windows = self._windows(x)
         axis = windows.ndim - 2
         # How many real (unpadded) values each window holds: pool a volume of ones.
-        ones = self.geom.padded(np.ones((1, *x.shape[1:-1], 1), x.dtype))
+        ones = self.geom.padded(backend.get_array_module(x).ones((1, *x.shape[1:-1], 1), x.dtype))
         self.counts = self.geom.windows(ones, self.pool, self.out).reshape(
             1, *self.out, -1, 1).sum(axis=axis)  # (1, *out, 1)
         return windows.sum(axis=axis) / self.counts
 
     def backward(self, gy):
         share = gy / self.counts
-        return self._scatter(lambda _: share, gy.dtype)
+        return self._scatter(lambda _: share, gy)
 
 
 def _pool3d(cls, x, pool_size, strides, padding, name):

@@ -32,7 +32,7 @@ def _float_tensors(op, named):
     dtype = lead.data.dtype if lead is not None else np.dtype(backend.floatx())
     out = {}
     for name, value in given.items():
-        data = value.data if isinstance(value, Tensor) else np.asarray(value)
+        data = value.data if isinstance(value, Tensor) else backend.asarray(value)
         if data.dtype.kind not in "fiub":
             raise TypeError(f"{op}: {name} must be a floating-point tensor; received dtype "
                             f"{data.dtype}")
@@ -53,11 +53,14 @@ def _check_shape(op, name, t, expected):
                          f"{tuple(t.shape)}")
 
 
-def _constant_array(op, name, value, shape, dtype):
-    """A mask argument as a NumPy array of ``shape`` (bool when dtype is bool), or None."""
+def _constant_array(op, name, value, shape, dtype, like):
+    """A mask argument as an array of ``shape`` (bool when dtype is bool) on the device of
+    the array ``like``, or None."""
     if value is None:
         return None
-    data = np.asarray(value.data if isinstance(value, Tensor) else value)
+    data = backend.asarray(value.data if isinstance(value, Tensor) else value)
+    if backend.on_device(like) and not backend.on_device(data):
+        data = backend.to_device(data, backend.device_of(like))
     if data.dtype.kind not in "biuf":
         raise TypeError(f"{op}: {name} must be a bool or numeric array; received dtype "
                         f"{data.dtype}")
@@ -82,10 +85,13 @@ def _run(op_class, op, gates, named, bias_shape, mask, reverse, dropout_masks, *
                          f"received shape {tuple(rk.shape)}")
     units = rk.shape[0]
     _check_shape(op, "kernel", tensors["kernel"], (features, gates * units))
+    # zero states and masks go where the op runs: beside any input on a GPU
+    like = next((t.data for t in tensors.values() if backend.on_device(t.data)), x.data)
     states = [k for k in ("h0", "c0") if k in named]
     for k in states:
         if k not in tensors:
-            tensors[k] = Tensor._from_op(np.zeros((batch, units), dtype), None)
+            zeros = backend.get_array_module(like).zeros((batch, units), dtype)
+            tensors[k] = Tensor._from_op(zeros, None)
         _check_shape(op, k, tensors[k], (batch, units))
     if "bias" in tensors:
         _check_shape(op, "bias", tensors["bias"], bias_shape(units))
@@ -93,11 +99,12 @@ def _run(op_class, op, gates, named, bias_shape, mask, reverse, dropout_masks, *
         raise TypeError(f"{op}: reverse must be True or False; received {reverse!r}")
     input_mask, recurrent_mask = dropout_masks
     function = backend.kernel_for(op_class)(
-        mask=_constant_array(op, "mask", mask, (batch, time), bool), reverse=bool(reverse),
+        mask=_constant_array(op, "mask", mask, (batch, time), bool, like),
+        reverse=bool(reverse),
         input_dropout_mask=_constant_array(op, "input_dropout_mask", input_mask,
-                                           (batch, features), dtype),
+                                           (batch, features), dtype, like),
         recurrent_dropout_mask=_constant_array(op, "recurrent_dropout_mask", recurrent_mask,
-                                               (batch, units), dtype), **options)
+                                               (batch, units), dtype, like), **options)
     inputs = [tensors[k] for k in ("x", *states, "kernel", "recurrent_kernel", "bias")
               if k in tensors]
     packed = function(*inputs)

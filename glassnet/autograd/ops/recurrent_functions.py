@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Function
 
 __all__ = ["GRU", "LSTM", "RecurrentOutput", "SimpleRNN"]
@@ -125,7 +126,11 @@ class _Recurrence(Function):
         gseq, gstates = self.unpack(g)
         if self.mask is not None:
             taken = self.mask[:, ::-1] if self.reverse else self.mask
-            gseq = gseq * np.logical_or.accumulate(taken, axis=1)[:, :, None]
+            if isinstance(taken, np.ndarray):
+                seen = np.logical_or.accumulate(taken, axis=1)
+            else:  # CuPy's ufuncs accumulate only add and multiply
+                seen = np.cumsum(taken, axis=1) > 0
+            gseq = gseq * seen[:, :, None]
         return gseq, gstates
 
 
@@ -150,15 +155,15 @@ class LSTM(_Recurrence):
     def forward(self, x, h0, c0, kernel, recurrent_kernel, bias=None):
         batch, time, _ = x.shape
         u = h0.shape[1]
-        xp = self.dropped_input(x) @ kernel
+        proj = self.dropped_input(x) @ kernel
         if bias is not None:
-            xp += bias
+            proj += bias
         h, c, out = h0, c0, np.zeros_like(h0)
-        seq = np.empty((batch, time, u), x.dtype)
+        seq = backend.get_array_module(x).empty((batch, time, u), x.dtype)
         self.saved = []
         for s, t in self.steps(time):
             hd = self.dropped_state(h)
-            zi, zf, zg, zo = _split(xp[:, t] + hd @ recurrent_kernel, 4)
+            zi, zf, zg, zo = _split(proj[:, t] + hd @ recurrent_kernel, 4)
             i, f, g, o = _sigmoid(zi), _sigmoid(zf), np.tanh(zg), _sigmoid(zo)
             c_new = f * c + i * g
             tc = np.tanh(c_new)
@@ -173,8 +178,9 @@ class LSTM(_Recurrence):
     def backward(self, g_packed):
         gseq, (dh, dc) = self.output_grads(g_packed)
         x, u = self.x, self.recurrent_kernel.shape[0]
-        dz = np.zeros((*x.shape[:2], 4 * u), x.dtype)
-        hd_all = np.empty((*x.shape[:2], u), x.dtype)
+        xp = backend.get_array_module(x)
+        dz = xp.zeros((*x.shape[:2], 4 * u), x.dtype)
+        hd_all = xp.empty((*x.shape[:2], u), x.dtype)
         for s, t in reversed(self.steps(x.shape[1])):
             hd, c_prev, i, f, g, o, tc = self.saved[s]
             keep = self.keep(t)
@@ -224,15 +230,15 @@ class GRU(_Recurrence):
         u = h0.shape[1]
         b_in, b_rec = (None, None) if bias is None else \
             (bias[0], bias[1]) if self.reset_after else (bias, None)
-        xp = self.dropped_input(x) @ kernel
+        proj = self.dropped_input(x) @ kernel
         if b_in is not None:
-            xp += b_in
+            proj += b_in
         h, out = h0, np.zeros_like(h0)
-        seq = np.empty((batch, time, u), x.dtype)
+        seq = backend.get_array_module(x).empty((batch, time, u), x.dtype)
         self.saved = []
         for s, t in self.steps(time):
             hd = self.dropped_state(h)
-            xz, xr, xh = _split(xp[:, t], 3)
+            xz, xr, xh = _split(proj[:, t], 3)
             if self.reset_after:
                 q = hd @ recurrent_kernel
                 if b_rec is not None:
@@ -257,9 +263,10 @@ class GRU(_Recurrence):
         gseq, (dh,) = self.output_grads(g_packed)
         x, rk = self.x, self.recurrent_kernel
         u = rk.shape[0]
-        dx_gates = np.zeros((*x.shape[:2], 3 * u), x.dtype)   # d(x_z, x_r, x_h)
+        xp = backend.get_array_module(x)
+        dx_gates = xp.zeros((*x.shape[:2], 3 * u), x.dtype)   # d(x_z, x_r, x_h)
         dq_gates = np.zeros_like(dx_gates)                     # d(q_z, q_r, q_h)
-        hd_all = np.empty((*x.shape[:2], u), x.dtype)
+        hd_all = xp.empty((*x.shape[:2], u), x.dtype)
         rhd_all = np.empty_like(hd_all) if not self.reset_after else None
         for s, t in reversed(self.steps(x.shape[1])):
             h_prev, hd, z, r, n, qh = self.saved[s]
@@ -311,15 +318,15 @@ class SimpleRNN(_Recurrence):
 
     def forward(self, x, h0, kernel, recurrent_kernel, bias=None):
         batch, time, _ = x.shape
-        xp = self.dropped_input(x) @ kernel
+        proj = self.dropped_input(x) @ kernel
         if bias is not None:
-            xp += bias
+            proj += bias
         h, out = h0, np.zeros_like(h0)
-        seq = np.empty((batch, time, h0.shape[1]), x.dtype)
+        seq = backend.get_array_module(x).empty((batch, time, h0.shape[1]), x.dtype)
         self.saved = []
         for s, t in self.steps(time):
             hd = self.dropped_state(h)
-            z = xp[:, t] + hd @ recurrent_kernel
+            z = proj[:, t] + hd @ recurrent_kernel
             h_new = np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0)
             self.saved.append((hd, h_new))
             keep = self.keep(t)
@@ -333,7 +340,7 @@ class SimpleRNN(_Recurrence):
         gseq, (dh,) = self.output_grads(g_packed)
         x, rk = self.x, self.recurrent_kernel
         u = rk.shape[0]
-        dz = np.zeros((*x.shape[:2], u), x.dtype)
+        dz = backend.get_array_module(x).zeros((*x.shape[:2], u), x.dtype)
         hd_all = np.empty_like(dz)
         for s, t in reversed(self.steps(x.shape[1])):
             hd, h_new = self.saved[s]
@@ -362,6 +369,6 @@ class RecurrentOutput(Function):
         return packed[self.start:self.stop].reshape(self.shape)
 
     def backward(self, g):
-        full = np.zeros(self.size, g.dtype)
+        full = backend.get_array_module(g).zeros(self.size, g.dtype)
         full[self.start:self.stop] = g.reshape(-1)
         return full

@@ -11,6 +11,7 @@ import builtins
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant, normalize_axis
 from glassnet.autograd.ops.elementwise import sqrt
 from glassnet.autograd.tensor import Function, Tensor
@@ -44,7 +45,7 @@ class Sum(_Reduction):
     """y = sum of x over axes;  dx = gy, repeated over the summed axes."""
 
     def forward(self, x):
-        return np.asarray(x.sum(axis=self._axes(x), keepdims=self.keepdims))
+        return backend.asarray(x.sum(axis=self._axes(x), keepdims=self.keepdims))
 
     def backward(self, gy):
         return self._expand_grad(gy)
@@ -54,7 +55,7 @@ class Mean(_Reduction):
     """y = sum of x over axes / n;  dx = gy / n, repeated over the averaged axes."""
 
     def forward(self, x):
-        return np.asarray(x.mean(axis=self._axes(x), keepdims=self.keepdims))
+        return backend.asarray(x.mean(axis=self._axes(x), keepdims=self.keepdims))
 
     def backward(self, gy):
         return self._expand_grad(gy / self._count())
@@ -73,7 +74,7 @@ class Max(_Reduction):
         axes = self._axes(x)
         self.x = x
         self.y_kept = self.compare(x, axis=axes, keepdims=True)
-        return np.asarray(self.y_kept if self.keepdims else self.y_kept.reshape(
+        return backend.asarray(self.y_kept if self.keepdims else self.y_kept.reshape(
             tuple(n for i, n in enumerate(x.shape) if i not in axes)))
 
     def backward(self, gy):
@@ -107,7 +108,7 @@ class Var(_Reduction):
         sq = np.square(self.centered).sum(axis=axes, keepdims=self.keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             y = sq / self.dof
-        return np.asarray(y.astype(sq.dtype, copy=False) if sq.dtype.kind == "f" else y)
+        return backend.asarray(y.astype(sq.dtype, copy=False) if sq.dtype.kind == "f" else y)
 
     def backward(self, gy):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -127,7 +128,7 @@ class LogSumExp(_Reduction):
         self.y_kept = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
         y = self.y_kept if self.keepdims else self.y_kept.reshape(
             tuple(n for i, n in enumerate(x.shape) if i not in axes))
-        return np.asarray(y)
+        return backend.asarray(y)
 
     def backward(self, gy):
         return self._kept(gy) * np.exp(self.x - self.y_kept)
@@ -189,7 +190,7 @@ def _arg_reduction(fn, name, x, axis, keepdims):
         axis = axes[0] if axes else None
     if x.size == 0:
         raise ValueError(f"{name}: cannot take the {name} of an empty tensor")
-    return Tensor._from_op(np.asarray(fn(x.data, axis=axis, keepdims=keepdims)), None)
+    return Tensor._from_op(backend.asarray(fn(x.data, axis=axis, keepdims=keepdims)), None)
 
 
 def argmax(x, axis=None, keepdims=False) -> Tensor:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.broadcast import unbroadcast
 from glassnet.autograd.ops._operands import constant, operands
 from glassnet.autograd.tensor import Function, Tensor
@@ -191,11 +192,11 @@ def _scalar_like(value, other):
         return value
     kind = other.data.dtype.kind
     if isinstance(value, (bool, np.bool_)):
-        return Tensor(np.asarray(value, dtype=other.data.dtype if kind in "iub" else bool))
+        return Tensor(backend.asarray(value, dtype=other.data.dtype if kind in "iub" else bool))
     if isinstance(value, (int, np.integer)) and kind in "iu":
         info = np.iinfo(other.data.dtype)
         if info.min <= value <= info.max:
-            return Tensor(np.asarray(value, dtype=other.data.dtype))
+            return Tensor(backend.asarray(value, dtype=other.data.dtype))
     return value
 
 

@@ -5,9 +5,11 @@ without changing them, so each backward moves the gradient back the same way."""
 from __future__ import annotations
 
 import builtins
+import itertools
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.broadcast import unbroadcast
 from glassnet.autograd.ops._operands import constant, normalize_axis
 from glassnet.autograd.ops.elementwise import cast
@@ -40,12 +42,13 @@ class Transpose(Function):
 
     def __init__(self, axes):
         self.axes = axes
+        self.inverse = tuple(np.argsort(axes).tolist())  # Python ints: any device takes them
 
     def forward(self, x):
         return np.transpose(x, self.axes)
 
     def backward(self, gy):
-        return np.transpose(gy, np.argsort(self.axes))
+        return np.transpose(gy, self.inverse)
 
 
 class BroadcastTo(Function):
@@ -72,7 +75,7 @@ class Concatenate(Function):
         self.axis = axis
 
     def forward(self, *xs):
-        self.bounds = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
+        self.bounds = list(itertools.accumulate(x.shape[self.axis] for x in xs))[:-1]
         return np.concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
@@ -121,11 +124,12 @@ class Pad(Function):
         return gy[self.inner]
 
 
-def _source_positions(n, before, after, mode):
+def _source_positions(n, before, after, mode, xp=np):
     """For each position of an axis of size n padded by (before, after), the position of x it
     copies: q = p - before, folded back into [0, n) by the mode (np.pad's rules, including
-    widths larger than the axis, where reflect and symmetric keep bouncing)."""
-    q = np.arange(-before, n + after)
+    widths larger than the axis, where reflect and symmetric keep bouncing). An index array
+    of the module ``xp``, on the device of the data it indexes."""
+    q = xp.arange(-before, n + after)
     if mode == "edge":
         return np.clip(q, 0, n - 1)
     if mode == "wrap":
@@ -150,23 +154,26 @@ class PadCopy(Function):
         self.pad_width, self.mode = pad_width, mode
 
     def forward(self, x):
+        xp = backend.get_array_module(x)
         self.in_shape = x.shape
+        # An axis padded by (0, 0) copies itself (positions 0..n-1): None, nothing to move.
         self.positions = [
-            _source_positions(n, before, after, self.mode)
+            _source_positions(n, before, after, self.mode, xp) if before or after else None
             for (before, after), n in zip(self.pad_width, x.shape)
         ]
         y = x
         for axis, pos in enumerate(self.positions):
-            if pos.size != x.shape[axis] or (pos != np.arange(pos.size)).any():
+            if pos is not None:
                 y = np.take(y, pos, axis=axis)
         return y
 
     def backward(self, gy):
+        xp = backend.get_array_module(gy)
         g = gy
         for axis, (pos, n) in enumerate(zip(self.positions, self.in_shape)):
-            if pos.size == n and (pos == np.arange(n)).all():
+            if pos is None:
                 continue
-            out = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1:], dtype=gy.dtype)
+            out = xp.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1:], dtype=gy.dtype)
             np.add.at(np.moveaxis(out, axis, 0), pos, np.moveaxis(g, axis, 0))
             g = out
         return g
@@ -312,7 +319,7 @@ _PAD_MODES = ("constant", "reflect", "symmetric", "edge", "wrap")
 def _pad_widths(pad_width, ndim, shape):
     """``pad_width`` as NumPy takes it (an int, one (before, after) pair for every axis, or a
     pair per axis) as a tuple of ndim (before, after) int pairs."""
-    widths = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
+    widths = backend.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
     if widths.size == 0 and widths.dtype.kind == "f":  # () pads a 0-d tensor: no floats in it
         widths = widths.astype(np.int64)
     if widths.dtype.kind not in "iu" or widths.ndim > 2:

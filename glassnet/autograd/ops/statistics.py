@@ -34,7 +34,7 @@ class Prod(_Reduction):
     def forward(self, x):
         axes = self._axes(x)
         self.x = x
-        return np.asarray(np.prod(x, axis=axes, keepdims=self.keepdims))
+        return backend.asarray(np.prod(x, axis=axes, keepdims=self.keepdims))
 
     def backward(self, gy):
         x, axes = self.x, self.axes
@@ -64,7 +64,8 @@ def prod(x, axis=None, keepdims=False) -> Tensor:
 def _no_grad_reduction(fn, name, x, axis, keepdims, dtype):
     x = constant(x)
     axes = normalize_axis(axis, x.ndim, name)
-    return Tensor._from_op(np.asarray(fn(x.data, axis=axes, keepdims=keepdims), dtype=dtype), None)
+    result = fn(x.data, axis=axes, keepdims=keepdims)
+    return Tensor._from_op(backend.asarray(result, dtype=dtype), None)
 
 
 def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the op's name
@@ -186,7 +187,7 @@ def _float_input(x, name):
 
 
 def _check_q(q):
-    array = np.asarray(q.data if isinstance(q, Tensor) else q)
+    array = backend.asarray(q.data if isinstance(q, Tensor) else q)
     if array.dtype.kind not in "fiu":
         raise TypeError(f"quantile: q must be a number or an array of numbers in [0, 1]; "
                         f"received {q!r} (dtype {array.dtype})")
@@ -235,4 +236,4 @@ def median(x, axis=None, keepdims=False) -> Tensor:
     """
     x = _float_input(x, "median")
     axes = normalize_axis(axis, x.ndim, "median")
-    return Quantile(axes, keepdims, np.asarray(0.5), "linear", empty_value=np.nan)(x)
+    return Quantile(axes, keepdims, backend.asarray(0.5), "linear", empty_value=np.nan)(x)

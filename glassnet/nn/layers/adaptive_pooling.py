@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.convolutional import _data_format
@@ -69,8 +70,11 @@ class _AdaptivePooling(Layer):
 
     def call(self, inputs):
         y = inputs
+        xp = backend.get_array_module(inputs.data)
         for axis, out in zip(self._spatial_axes(), self.output_size):
             indices, weights = adaptive_windows(y.shape[axis], out)
+            if xp is not np:  # the windows (from the shapes alone) go where the data is
+                indices, weights = xp.asarray(indices), xp.asarray(weights)
             windows = ops.take(y, indices, axis=axis)  # axis -> (out, K)
             if self.mode == "max":
                 y = ops.max(windows, axis=axis + 1)

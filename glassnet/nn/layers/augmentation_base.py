@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn import validation as check
 from glassnet.nn.layers.preprocessing import _Image
@@ -89,16 +90,23 @@ class Augmentation(_Image):
                              f"{tuple(inputs.shape)} ({self.data_format})")
 
     def to_batch(self, array):
-        """float64 (N, H, W, C) view of the input, whatever its rank and data format."""
-        x = np.asarray(array, dtype=np.float64)
+        """float64 (N, H, W, C) view of the input, whatever its rank and data format.
+
+        The augmentations are NumPy code of the input pipeline (as Keras runs them in
+        tf.data): an input on a GPU is copied to the host here, and the result back to that
+        GPU by ``from_batch``."""
+        x = np.asarray(backend.to_host(array), dtype=np.float64)
         x = x if x.ndim == 4 else x[None]
         return x.transpose(0, 2, 3, 1) if self.data_format == "channels_first" else x
 
     def from_batch(self, batch, like):
         if self.data_format == "channels_first":
             batch = batch.transpose(0, 3, 1, 2)
-        out = batch if like.ndim == 4 else batch[0]
-        return Tensor._from_op(np.ascontiguousarray(out, dtype=np.float32), None)
+        out = np.ascontiguousarray(batch if like.ndim == 4 else batch[0], dtype=np.float32)
+        data = like.data if isinstance(like, Tensor) else like
+        if backend.on_device(data):  # back to the GPU the input came from
+            out = backend.to_device(out, backend.device_of(data))
+        return Tensor._from_op(out, None)
 
     def augment(self, batch, rng):
         raise NotImplementedError
@@ -123,7 +131,7 @@ class Augmentation(_Image):
             raise ValueError(f"{name}: a dict input needs an 'images' entry and may have "
                              f"'labels'; {', '.join(map(repr, unknown)) or 'no images'} not "
                              f"supported here. Received keys: {sorted(data)}")
-        images = np.asarray(getattr(data["images"], "data", data["images"]))
+        images = backend.asarray(getattr(data["images"], "data", data["images"]))
         self.check_input(images)
         out = dict(data)
         if not training and not self.ACTIVE_AT_INFERENCE:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
@@ -51,15 +52,16 @@ def encode_categorical(ids, output_mode, depth, dtype, count_weights=None,
                          f"of depth {depth} would make {vectors * depth} elements, more than "
                          f"the {MAX_ENCODED_ELEMENTS} allowed; use a smaller depth or "
                          f"output_mode='int' with an Embedding")
+    xp = backend.get_array_module(ids)  # the encoding is computed where the ids are
     if output_mode == "one_hot":
         if ids.ndim > 1 and ids.shape[-1] == 1:
             ids = ids[..., 0]
-        return (ids[..., None] == np.arange(depth)).astype(dtype)
+        return (ids[..., None] == xp.arange(depth)).astype(dtype)
     rows = ids.reshape(-1, ids.shape[-1])
-    flat = (np.arange(len(rows))[:, None] * depth + rows).ravel()
+    flat = (xp.arange(len(rows))[:, None] * depth + rows).ravel()
     weights = None
     if output_mode == "count" and count_weights is not None:
-        weights = np.asarray(count_weights, dtype=np.float64).ravel()
+        weights = backend.asarray(count_weights, dtype=np.float64).ravel()
     counts = np.bincount(flat, weights=weights, minlength=len(rows) * depth)
     counts = counts.reshape(*ids.shape[:-1], depth)
     if output_mode == "multi_hot":
@@ -93,8 +95,8 @@ def no_sparse(sparse, owner):
 
 def integer_ids(inputs, owner, name):
     """The token ids of ``inputs`` (a tensor of ints, or of whole-number floats) as int64."""
-    data = np.asarray(inputs.data if isinstance(inputs, Tensor) else inputs)
-    if data.dtype.kind == "f":
+    data = backend.asarray(inputs.data if isinstance(inputs, Tensor) else inputs)
+    if data.dtype.kind == "f" and not backend.on_device(data):  # (no host sync on a GPU)
         if not np.isfinite(data).all() or (data != np.round(data)).any():
             raise ValueError(f"{owner} '{name}': expected integer token ids; received floats "
                              f"that are not whole numbers (e.g. "
@@ -154,7 +156,9 @@ class CategoryEncoding(Layer):
 
     def call(self, inputs, count_weights=None):
         ids = integer_ids(inputs, "CategoryEncoding", self.name)
-        if ids.size and (ids.min() < 0 or ids.max() >= self.num_tokens):
+        # (the range is checked on the CPU only: on a GPU it would wait for the GPU each call)
+        if ids.size and not backend.on_device(ids) and (ids.min() < 0 or
+                                                        ids.max() >= self.num_tokens):
             bad = ids[(ids < 0) | (ids >= self.num_tokens)]
             raise ValueError(f"CategoryEncoding '{self.name}': Input values must be in the "
                              f"range 0 <= values < num_tokens with num_tokens="
@@ -166,8 +170,8 @@ class CategoryEncoding(Layer):
                 raise ValueError(f"CategoryEncoding '{self.name}': `count_weights` is not used "
                                  f"when `output_mode` is not `'count'`. Received "
                                  f"`count_weights={count_weights}`.")
-            weights = np.asarray(count_weights.data if isinstance(count_weights, Tensor)
-                                 else count_weights, dtype=self.dtype)
+            weights = backend.asarray(count_weights.data if isinstance(count_weights, Tensor)
+                                      else count_weights, dtype=self.dtype)
             if weights.shape != ids.shape:
                 raise ValueError(f"CategoryEncoding '{self.name}': `count_weights` must have "
                                  f"the shape of the inputs {ids.shape}; received shape "

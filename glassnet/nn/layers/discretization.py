@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
@@ -192,7 +193,8 @@ class Discretization(Layer):
                              "you can start using the `Discretization` layer.")
         x = inputs.data
         # Compared in the input's precision, as TensorFlow's bucketize casts the boundaries.
-        ids = np.digitize(x, np.asarray(self.bin_boundaries, dtype=x.dtype))
+        xp = backend.get_array_module(x)  # the boundaries are made where x is
+        ids = np.digitize(x, xp.asarray(self.bin_boundaries, dtype=x.dtype))
         dtype = np.int32 if self.output_mode == "int" else self.dtype
         return Tensor._from_op(encode_categorical(ids, self.output_mode, self._depth(), dtype,
                                                   owner=f"Discretization '{self.name}'"), None)

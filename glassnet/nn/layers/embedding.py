@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn import initializers as initializers_module
@@ -109,12 +110,14 @@ class Embedding(Layer):
 
 
 def _ids(inputs, name):
-    data = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    data = inputs.data if isinstance(inputs, Tensor) else backend.asarray(inputs)
     if data.dtype.kind in "iu":
         return data
     if data.dtype.kind == "f":
         ids = data.astype(np.int64)
-        if not np.array_equal(ids, data):
+        # (checked on the CPU only: on a GPU the check would copy a flag to the host and
+        # wait for the GPU on every call)
+        if not backend.on_device(data) and not np.array_equal(ids, data):
             raise ValueError(f"Embedding '{name}': expected integer ids, received "
                              f"non-integer values such as {data[ids != data].flat[0]}")
         return ids
@@ -152,7 +155,7 @@ class Masking(Layer):
 
 
 def _values(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.data if isinstance(x, Tensor) else backend.asarray(x)
 
 
 class ReversibleEmbedding(Embedding):

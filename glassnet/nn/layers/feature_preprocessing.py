@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.data.dataset import Dataset
 from glassnet.nn import validation as check
@@ -198,8 +199,8 @@ class Normalization(Layer):
         self._set_constants(mean, variance)
 
     def _set_constants(self, mean, variance):
-        self._mean = np.asarray(mean, dtype=self.dtype)
-        self._variance = np.asarray(variance, dtype=self.dtype)
+        self._mean = backend.asarray(mean, dtype=self.dtype)  # on the weights' device
+        self._variance = backend.asarray(variance, dtype=self.dtype)
         self._scale = np.maximum(np.sqrt(self._variance), self.dtype.type(EPSILON))
 
     def check_input(self, inputs):
@@ -288,9 +289,17 @@ class Normalization(Layer):
         if self.input_mean is None:  # the weights may have been loaded or set since
             self._set_constants(self.adapt_mean.data.reshape(self._broadcast_shape),
                                 self.adapt_variance.data.reshape(self._broadcast_shape))
+        elif type(self._mean) is not type(inputs.data):
+            # given statistics are made on the host when built: moved once to the inputs'
+            self._moved_to(backend.device_of(inputs.data))
         if self.invert:
             return inputs * self._scale + self._mean
         return (inputs - self._mean) / self._scale
+
+    def _moved_to(self, device):
+        if self._mean is not None:
+            self._set_constants(backend.to_device(self._mean, device),
+                                backend.to_device(self._variance, device))
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "invert": self.invert,

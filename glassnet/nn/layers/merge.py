@@ -15,8 +15,11 @@ out of the result, as Keras does.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn import validation as check
@@ -133,7 +136,8 @@ class _Merge(Layer):
         if len(masks) != len(inputs) or any(m is None for m in masks):
             return None  # an input without a mask keeps every step: nothing to say (Keras)
         try:
-            merged = np.logical_or.reduce(np.broadcast_arrays(*masks))
+            # (pairwise: a ufunc's reduce over a list would turn GPU masks into one host array)
+            merged = functools.reduce(np.logical_or, np.broadcast_arrays(*masks))
         except ValueError:
             raise ValueError(f"{type(self).__name__} '{self.name}': the inputs' masks of "
                              f"shapes {_shapes(masks)} do not broadcast together") from None
@@ -364,7 +368,8 @@ class Concatenate(Layer):
         masks = _given_masks(mask)
         if all(m is None for m in masks):
             return None
-        full = [np.ones(tuple(x.shape), bool) if m is None else _spread(m, tuple(x.shape))
+        xp = backend.get_array_module(inputs[0].data)
+        full = [xp.ones(tuple(x.shape), bool) if m is None else _spread(m, tuple(x.shape))
                 for x, m in zip(inputs, masks)]  # each mask spread over its input's shape
         return Tensor._from_op(np.concatenate(full, axis=self.axis).any(axis=-1), None)
 

@@ -36,10 +36,13 @@ class _Noise(Layer):
     def _rng(self):
         return self._generator or backend.generator()
 
-    def _draw(self, kind, shape):
-        """Noise of ``shape`` in the layer's dtype (float64 draws for a float64 layer)."""
+    def _draw(self, kind, shape, like):
+        """Noise of ``shape`` in the layer's dtype (float64 draws for a float64 layer), drawn
+        on the device of ``like`` (a tensor): by the generator's GPU twin there."""
         dtype = np.float64 if self.dtype == np.float64 else np.float32
         rng = self._rng()
+        if backend.on_device(like.data):
+            rng = backend.device_generator(rng)
         values = rng.standard_normal(shape, dtype=dtype) if kind == "normal" else \
             rng.random(shape, dtype=dtype)
         return values.astype(self.dtype, copy=False)
@@ -77,7 +80,7 @@ class GaussianNoise(_Noise):
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:
             return inputs
-        return inputs + self._draw("normal", inputs.shape) * self.dtype.type(self.stddev)
+        return inputs + self._draw("normal", inputs.shape, inputs) * self.dtype.type(self.stddev)
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
@@ -104,7 +107,7 @@ class GaussianDropout(_Noise):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = self._draw("normal", inputs.shape) * self.dtype.type(stddev) + 1
+        noise = self._draw("normal", inputs.shape, inputs) * self.dtype.type(stddev) + 1
         return inputs * noise
 
     def get_config(self):
@@ -157,7 +160,7 @@ class AlphaDropout(_Noise):
         alpha_p = -_SELU_ALPHA * _SELU_SCALE
         a = ((1 - rate) * (1 + rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * rate
-        keep = (self._draw("uniform", self._noise_shape(tuple(inputs.shape))) >= rate)
+        keep = (self._draw("uniform", self._noise_shape(tuple(inputs.shape)), inputs) >= rate)
         # y = x * (a keep) + (a alpha' (1 - keep) + b): one scale and one shift per unit.
         scale = (keep * a).astype(self.dtype)
         shift = (~keep * (a * alpha_p) + b).astype(self.dtype)

@@ -74,8 +74,17 @@ class _Image(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
+    def _uniform(self, low, high, n, like):
+        """``n`` uniform draws in [low, high) on the device of ``like`` (a tensor): the
+        generator's GPU twin draws them there."""
+        rng = self.rng()
+        if backend.on_device(like.data):
+            return backend.device_generator(rng).uniform(low, high, n, dtype=np.float64)
+        return rng.uniform(low, high, n)
+
     def _constant(self, array, like):
-        return Tensor._from_op(np.asarray(array, dtype=like.data.dtype), None)
+        return Tensor._from_op(backend.get_array_module(like.data).asarray(
+            array, dtype=like.data.dtype), None)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
@@ -105,10 +114,11 @@ class Rescaling(Layer):
         self.offset = _number_or_list(offset, "offset")
 
     def call(self, inputs):
-        scale, offset = (v if isinstance(v, float) else np.asarray(v, inputs.dtype)
+        xp = backend.get_array_module(inputs.data)  # per-channel values made where x is
+        scale, offset = (v if isinstance(v, float) else xp.asarray(v, inputs.dtype)
                          for v in (self.scale, self.offset))
         out = inputs * scale
-        return out + offset if np.any(offset) else out
+        return out + offset if np.any(self.offset) else out
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -128,8 +138,10 @@ class Resizing(_Image):
                                           "interpolation", "Resizing")
 
     def call(self, inputs):
-        return self._constant(image.resize(inputs.data, (self.height, self.width),
-                                           self.interpolation), inputs)
+        # (glassnet.data.image is NumPy code: a GPU input is resized on the host)
+        return self._constant(image.resize(backend.to_host(inputs.data),
+                                           (self.height, self.width), self.interpolation),
+                              inputs)
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape)[:-3], self.height, self.width, input_shape[-1])
@@ -196,10 +208,10 @@ class RandomFlip(_Image):
         n = len(batch)
         rng = self.rng()
         if "horizontal" in self.mode:
-            flip = (rng.random(n) < 0.5)[:, None, None, None]
+            flip = (backend.random_uniform(rng, n, np.float64, x) < 0.5)[:, None, None, None]
             batch = np.where(flip, batch[:, :, ::-1], batch)
         if "vertical" in self.mode:
-            flip = (rng.random(n) < 0.5)[:, None, None, None]
+            flip = (backend.random_uniform(rng, n, np.float64, x) < 0.5)[:, None, None, None]
             batch = np.where(flip, batch[:, ::-1], batch)
         return self._constant(batch if x.ndim == 4 else batch[0], inputs)
 
@@ -225,7 +237,7 @@ class _RandomAffine(_Image):
     def call(self, inputs, training=None):
         if not _augments(training):
             return inputs
-        x = inputs.data
+        x = backend.to_host(inputs.data)  # (glassnet.data.image is NumPy code)
         batch = x if x.ndim == 4 else x[None]
         matrices = self.matrices(len(batch), batch.shape[1], batch.shape[2])
         out = image.batch_affine_transform(batch, matrices, self.fill_mode, self.fill_value,
@@ -320,7 +332,7 @@ class RandomContrast(_Image):
             return inputs
         x = inputs.data.astype(np.float64)
         batch = x if x.ndim == 4 else x[None]
-        c = self.rng().uniform(*self.range, len(batch))[:, None, None, None]
+        c = self._uniform(*self.range, len(batch), inputs)[:, None, None, None]
         mean = batch.mean(axis=(1, 2), keepdims=True)
         out = np.clip((batch - mean) * c + mean, *self.value_range)
         return self._constant(out if x.ndim == 4 else out[0], inputs)
@@ -347,7 +359,7 @@ class RandomBrightness(_Image):
         x = inputs.data.astype(np.float64)
         batch = x if x.ndim == 4 else x[None]
         span = self.value_range[1] - self.value_range[0]
-        delta = self.rng().uniform(*self.range, len(batch))[:, None, None, None] * span
+        delta = self._uniform(*self.range, len(batch), inputs)[:, None, None, None] * span
         out = np.clip(batch + delta, *self.value_range)
         return self._constant(out if x.ndim == 4 else out[0], inputs)
 

@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.tensor import Tensor
 from glassnet.data import audio
@@ -117,7 +118,9 @@ class MelSpectrogram(Layer):
                              f"shape {tuple(inputs.shape)}")
 
     def call(self, inputs):
-        x = np.asarray(inputs.data, dtype=np.float64)
+        # (glassnet.data.audio is NumPy code: a GPU input is computed on the host, and the
+        # result copied back to that GPU)
+        x = np.asarray(backend.to_host(inputs.data), dtype=np.float64)
         spec = np.abs(audio.stft(x, self.fft_length, self.sequence_stride, self.sequence_length,
                                  self._window, center=True, pad_mode="reflect")) ** self.mag_exp
         out = spec @ self._filters
@@ -125,8 +128,10 @@ class MelSpectrogram(Layer):
             out = 10.0 * np.log10(np.maximum(out, self.min_power)) - \
                 10.0 * np.log10(max(abs(self.ref_power), self.min_power))
             out = np.maximum(out, out.max() - self.top_db)
-        out = np.swapaxes(out, -1, -2).astype(np.float32)
-        return Tensor._from_op(np.ascontiguousarray(out), None)
+        out = np.ascontiguousarray(np.swapaxes(out, -1, -2).astype(np.float32))
+        if backend.on_device(inputs.data):
+            out = backend.to_device(out, backend.device_of(inputs.data))
+        return Tensor._from_op(out, None)
 
     def compute_output_shape(self, input_shape):
         *batch, time = input_shape
@@ -243,7 +248,8 @@ class STFTSpectrogram(Layer):
         count, pad = self._frames(length)
         if pad != (0, 0):
             x = ops.pad(x, ((0, 0), (0, 0), pad))
-        index = np.arange(count)[:, None] * self._frame_step + np.arange(self.frame_length)
+        xp = backend.get_array_module(x.data)  # the frames' index is made where x is
+        index = xp.arange(count)[:, None] * self._frame_step + xp.arange(self.frame_length)
         frames = x[:, :, index]  # (batch, channels, frames, frame_length)
         real = None if self.mode == "imag" else ops.matmul(frames, self.real_kernel[:, 0, :])
         imag = None if self.mode == "real" else ops.matmul(frames, self.imag_kernel[:, 0, :])

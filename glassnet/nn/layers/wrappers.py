@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
@@ -101,6 +102,9 @@ class SpectralNormalization(Wrapper):
         return self.layer(inputs)
 
     def _normalize_kernel(self):
+        if backend.on_device(self.kernel.data):
+            self._normalize_kernel_on_device()
+            return
         kernel = self.kernel.numpy()
         if not kernel.any():
             return
@@ -113,8 +117,27 @@ class SpectralNormalization(Wrapper):
         self.vector_u.assign(u.astype(self.vector_u.numpy().dtype))
         self.kernel.assign((kernel / sigma).astype(kernel.dtype))
 
+    def _normalize_kernel_on_device(self):
+        """The same power iteration on the GPU, with no value brought to the host: an
+        all-zero kernel (and its ``u``) is kept by a select instead of an early return."""
+        kernel, u_old = self.kernel.data, self.vector_u.data
+        weights = kernel.reshape(-1, kernel.shape[-1]).astype(np.float64)
+        u = u_old.astype(np.float64)
+        for _ in range(self.power_iterations):
+            v = _l2_normalize_on_device(u @ weights.T)
+            u = _l2_normalize_on_device(v @ weights)
+        sigma = (v @ weights @ u.T)[0, 0]
+        nonzero = np.any(kernel)
+        self.vector_u.assign(np.where(nonzero, u, u_old).astype(u_old.dtype))
+        self.kernel.assign(np.where(nonzero, kernel / np.where(nonzero, sigma, 1.0), kernel)
+                           .astype(kernel.dtype))
+
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)
 
     def get_config(self):
         return {**super().get_config(), "power_iterations": self.power_iterations}
+
+
+def _l2_normalize_on_device(v):
+    return v / np.sqrt(np.maximum(np.sum(v * v), 1e-12))

@@ -132,6 +132,10 @@ class CallbackList:
         self._active = {hook: [getattr(cb, hook) for cb in self.callbacks if _overrides(cb, hook)]
                         for hook in self.HOOKS}
 
+    def has_hook(self, hook) -> bool:
+        """Whether any callback does something in ``hook``."""
+        return bool(self._active[hook])
+
     def _call(self, hook, *args):
         fns = self._active[hook]
         if fns and args[-1] is None:  # Keras hands every hook a dict: `logs.keys()` works

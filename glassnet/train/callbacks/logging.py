@@ -6,8 +6,7 @@ from __future__ import annotations
 import csv
 import os
 
-import numpy as np
-
+from glassnet import backend
 from glassnet.train.callbacks.base import Callback
 from glassnet.train.callbacks.checkpoint import FilepathKeyError, ModelCheckpoint  # noqa: F401
 
@@ -87,7 +86,7 @@ class TensorBoard(Callback):
             for layer in self.model._all_layers():
                 for p in layer._own_parameters():
                     tag = f"{layer.name}/{p.name}"
-                    self._train.add_histogram(tag, np.asarray(p.data), epoch)
+                    self._train.add_histogram(tag, backend.to_host(p.data), epoch)
                     if id(p) in grads:
                         self._train.add_histogram(f"{tag}/gradient", grads[id(p)], epoch)
         self._train.flush()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.ops._operands import constant, normalize_axis
 from glassnet.autograd.ops.activation import tanh
 from glassnet.autograd.ops.arithmetic import add, div, mul, sub
@@ -102,7 +103,7 @@ class Sparsemax(Function):
     def forward(self, x):
         z = np.moveaxis(x, self.axis, -1)
         zs = -np.sort(-z, axis=-1)
-        j = np.arange(1, z.shape[-1] + 1, dtype=x.dtype)
+        j = backend.get_array_module(x).arange(1, z.shape[-1] + 1, dtype=x.dtype)
         cums = np.cumsum(zs, axis=-1)
         k = np.sum(1 + j * zs > cums, axis=-1, keepdims=True)
         tau = (np.take_along_axis(cums, k - 1, axis=-1) - 1) / k.astype(x.dtype)
@@ -187,7 +188,7 @@ def psnr(x1, x2, max_val) -> Tensor:
     if x1.shape != x2.shape:
         raise ValueError(f"psnr: x1 and x2 must have the same shape. Received: {x1.shape} and "
                          f"{x2.shape}")
-    peak = 20 * np.log10(np.asarray(max_val, dtype=x1.dtype))
+    peak = 20 * np.log10(backend.asarray(max_val, dtype=x1.dtype))
     return sub(peak, mul(log10(mean(square(sub(x1, x2)))), 10.0))
 
 
@@ -200,7 +201,7 @@ def multi_hot(indices, num_classes, axis=-1, dtype=None) -> Tensor:
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise ValueError(f"multi_hot: indices must lie in [0, {num_classes}). Received "
                          f"values from {idx.min()} to {idx.max()}")
-    hot = (idx[..., None] == np.arange(num_classes)).any(axis=-2)
+    hot = (idx[..., None] == backend.get_array_module(idx).arange(num_classes)).any(axis=-2)
     hot = np.moveaxis(hot, -1, axis) if axis != -1 else hot
     return Tensor(hot.astype(np.float32 if dtype is None else dtype))
 
@@ -218,6 +219,8 @@ def in_top_k(targets, predictions, k) -> Tensor:
     if t.size and (t.min() < 0 or t.max() >= p.shape[1]):
         raise ValueError(f"in_top_k: targets must be in [0, {p.shape[1]}) for predictions of "
                          f"shape {p.shape}. Received values from {t.min()} to {t.max()}")
+    if backend.on_device(p) and not backend.on_device(t):  # the targets go beside p
+        t = backend.to_device(t, backend.device_of(p))
     score = np.take_along_axis(p, t[:, None].astype(np.intp), axis=1)
     # as TensorFlow: a non-finite prediction of the target is never in the top k
     return Tensor(((p > score).sum(axis=1) < k) & np.isfinite(score[:, 0]))
@@ -233,10 +236,11 @@ class SegmentReduce(Function):
 
     def forward(self, x):
         ufunc, fill = (np.maximum, -np.inf) if self.kind == "max" else (np.minimum, np.inf)
-        y = np.full((self.n, *x.shape[1:]), fill, dtype=x.dtype)
+        xp = backend.get_array_module(x)
+        y = xp.full((self.n, *x.shape[1:]), fill, dtype=x.dtype)
         ufunc.at(y, self.ids, x)
         self.winner = x == y[self.ids]
-        self.ties = np.zeros(y.shape, dtype=x.dtype)
+        self.ties = xp.zeros(y.shape, dtype=x.dtype)
         np.add.at(self.ties, self.ids, self.winner.astype(x.dtype))
         return y
 
@@ -256,6 +260,8 @@ def segment_reduce(data, segment_ids, num_segments, kind="max") -> Tensor:
                          f"of shape {data.shape}. Received: shape {ids.shape}")
     if ids.size and (ids.min() < 0 or ids.max() >= num_segments):
         raise ValueError(f"segment_reduce: segment ids must lie in [0, {num_segments})")
+    if backend.on_device(data.data):  # the ids index GPU arrays: they go beside them
+        ids = backend.to_device(ids, backend.device_of(data.data))
     return SegmentReduce(ids.astype(np.intp), int(num_segments), kind)(data)
 
 
@@ -269,7 +275,8 @@ def extract_sequences(x, sequence_length, sequence_stride) -> Tensor:
                          f"sequence_stride >= 1. Received: sequence_length={sequence_length}, "
                          f"sequence_stride={sequence_stride}")
     frames = 1 + (n - sequence_length) // sequence_stride
-    index = np.arange(frames)[:, None] * sequence_stride + np.arange(sequence_length)
+    xp = backend.get_array_module(x.data)
+    index = xp.arange(frames)[:, None] * sequence_stride + xp.arange(sequence_length)
     return x[..., index]
 
 

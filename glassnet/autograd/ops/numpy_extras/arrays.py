@@ -35,6 +35,13 @@ __all__ = [
 ]
 
 
+def _beside(array, t):
+    """``array`` on the device of tensor ``t`` (a host array meeting GPU data is copied)."""
+    if backend.on_device(t.data) and not backend.on_device(array):
+        return backend.to_device(array, backend.device_of(t.data))
+    return array
+
+
 def flip(x, axis=None) -> Tensor:
     """x reversed along ``axis`` (an int, a tuple, or None for every axis)."""
     x = constant(x)
@@ -174,9 +181,10 @@ def vander(x, N=None, increasing=False) -> Tensor:  # noqa: N803 - NumPy's name
     if x.ndim != 1:
         raise ValueError(f"vander: expected a 1-D tensor. Received: shape {x.shape}")
     n = x.shape[0] if N is None else int(N)
+    xp = backend.get_array_module(x.data)
     if n == 0:
-        return Tensor(np.zeros((x.shape[0], 0), dtype=x.dtype))
-    ones = Tensor(np.ones((x.shape[0], 1), dtype=x.dtype))
+        return Tensor(xp.zeros((x.shape[0], 0), dtype=x.dtype))
+    ones = Tensor(xp.ones((x.shape[0], 1), dtype=x.dtype))
     cols = concatenate([ones, broadcast_to(reshape(x, (-1, 1)), (x.shape[0], n - 1))], 1)
     powers = cumprod(cols, axis=1)
     return powers if increasing else flip(powers, 1)
@@ -188,8 +196,12 @@ def select(condlist, choicelist, default=0) -> Tensor:
         raise ValueError(f"select: condlist and choicelist must be non-empty and of equal "
                          f"length. Received: {len(condlist)} and {len(choicelist)}")
     out = constant(default)
+    device = [c.data for c in choicelist if isinstance(c, Tensor) and backend.on_device(c.data)]
     for cond, choice in zip(condlist[::-1], choicelist[::-1]):  # the first match wins
-        out = where(constant(cond).data.astype(bool), choice, out)
+        mask = constant(cond).data.astype(bool)
+        if device:  # a host mask goes beside the GPU choices
+            mask = backend.to_device(mask, backend.device_of(device[0]))
+        out = where(mask, choice, out)
     return out
 
 
@@ -213,17 +225,21 @@ def bincount(x, weights=None, minlength=0) -> Tensor:
     if xs.dtype.kind not in "iu" or xs.ndim not in (1, 2) or (xs.size and xs.min() < 0):
         raise ValueError(f"bincount: x must be a 1-D or 2-D tensor of non-negative integers. "
                          f"Received: shape {xs.shape}, dtype {xs.dtype}")
+    # the output's shape depends on x.max(): on the GPU, that one value is read back
     length = int(max(int(xs.max()) + 1 if xs.size else 0, minlength))
     rows = xs.shape[0] if xs.ndim == 2 else 1
-    # A 2-D x counts each row separately: offset row r's values by r * length.
-    flat = (xs + (np.arange(rows)[:, None] * length if xs.ndim == 2 else 0)).ravel()
-    out_shape = (rows, length) if xs.ndim == 2 else (length,)
-    if weights is None:
-        return no_grad_tensor(np.bincount(flat, minlength=rows * length).reshape(out_shape))
-    w = constant(weights)
-    if w.shape != xs.shape:
+    w = None if weights is None else constant(weights)
+    if w is not None and w.shape != xs.shape:
         raise ValueError(f"bincount: weights must have x's shape {xs.shape}. Received: "
                          f"{w.shape}")
+    if w is not None and backend.on_device(w.data):  # x goes beside the GPU weights
+        xs = backend.to_device(xs, backend.device_of(w.data))
+    xp = backend.get_array_module(xs)
+    # A 2-D x counts each row separately: offset row r's values by r * length.
+    flat = (xs + (xp.arange(rows)[:, None] * length if xs.ndim == 2 else 0)).ravel()
+    out_shape = (rows, length) if xs.ndim == 2 else (length,)
+    if w is None:
+        return no_grad_tensor(np.bincount(flat, minlength=rows * length).reshape(out_shape))
     return reshape(Bincount(flat, rows * length)(reshape(w, (-1,))), out_shape)
 
 
@@ -237,7 +253,8 @@ def histogram(x, bins=10, range=None) -> tuple:  # noqa: A002 - NumPy's name
 
 def digitize(x, bins) -> Tensor:
     """The index of the bin each value of x falls into (``np.digitize``)."""
-    return no_grad_tensor(np.digitize(constant(x).data, constant(bins).data))
+    x = constant(x)
+    return no_grad_tensor(np.digitize(x.data, _beside(constant(bins).data, x)))
 
 
 def argpartition(x, kth, axis=-1) -> Tensor:

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.broadcast import unbroadcast
 from glassnet.autograd.ops._operands import constant, no_grad_tensor, operands
 from glassnet.autograd.ops.arithmetic import mul, sub
@@ -27,6 +28,13 @@ __all__ = [
 ]
 
 _LN2 = math.log(2.0)
+
+
+def _beside(array, t):
+    """``array`` on the device of tensor ``t`` (a host array meeting GPU data is copied)."""
+    if backend.on_device(t.data) and not backend.on_device(array):
+        return backend.to_device(array, backend.device_of(t.data))
+    return array
 
 
 def _pair(a, b, op):
@@ -97,7 +105,7 @@ class DivideNoNan(Function):
     def forward(self, a, b):
         self.a, self.zero = a, b == 0
         self.b = np.where(self.zero, 1, b)
-        return np.where(self.zero, 0, a / self.b).astype(np.result_type(a, b))
+        return np.where(self.zero, 0, a / self.b).astype(np.result_type(a.dtype, b.dtype))
 
     def backward(self, gy):
         need_a, need_b = self.needs_input_grad
@@ -193,7 +201,8 @@ def ldexp(x1, x2) -> Tensor:
     if x2.dtype.kind not in "iu":
         raise TypeError(f"ldexp: x2 must hold integers. Received: x2 of dtype {x2.dtype}")
     x1 = constant(x1)
-    return mul(x1, np.ldexp(np.ones((), x1.dtype if x1.dtype.kind == "f" else np.float32),
+    xp = backend.get_array_module(x2.data)
+    return mul(x1, np.ldexp(xp.ones((), x1.dtype if x1.dtype.kind == "f" else np.float32),
                             x2.data))
 
 
@@ -276,7 +285,8 @@ def isposinf(x) -> Tensor:
 
 def isreal(x) -> Tensor:
     """All True: glassnet tensors are real."""
-    return no_grad_tensor(np.ones(constant(x).shape, dtype=bool))
+    x = constant(x)
+    return no_grad_tensor(backend.get_array_module(x.data).ones(x.shape, dtype=bool))
 
 
 def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
@@ -287,4 +297,5 @@ def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 
 def isin(x1, x2, invert=False) -> Tensor:
     """True where an element of x1 occurs anywhere in x2."""
-    return no_grad_tensor(np.isin(constant(x1).data, constant(x2).data, invert=invert))
+    x1 = constant(x1)
+    return no_grad_tensor(np.isin(x1.data, _beside(constant(x2).data, x1), invert=invert))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops as _lib  # decompositions live in sibling modules
 from glassnet.autograd.ops._operands import constant
 from glassnet.autograd.ops.arithmetic import matmul, mul
@@ -49,7 +50,8 @@ class PInv(Function):
     def backward(self, g):
         a, p = self.a, self.p
         p_t, g_t = np.swapaxes(p, -1, -2), np.swapaxes(g, -1, -2)
-        eye_m, eye_n = np.eye(a.shape[-2], dtype=a.dtype), np.eye(a.shape[-1], dtype=a.dtype)
+        xp = backend.get_array_module(a)
+        eye_m, eye_n = xp.eye(a.shape[-2], dtype=a.dtype), xp.eye(a.shape[-1], dtype=a.dtype)
         return (-p_t @ g @ p_t + (eye_m - a @ p) @ g_t @ p @ p_t
                 + p_t @ p @ g_t @ (eye_n - p @ a))
 
@@ -79,7 +81,8 @@ def solve_triangular(a, b, lower=False) -> Tensor:
     read, as in SciPy)."""
     a = _matrices(a, "solve_triangular")
     n, m = a.shape[-2:]
-    mask = np.tri(n, m, dtype=a.dtype) if lower else np.tri(m, n, dtype=a.dtype).T
+    xp = backend.get_array_module(a.data)
+    mask = xp.tri(n, m, dtype=a.dtype) if lower else xp.tri(m, n, dtype=a.dtype).T
     return _lib.solve(mul(a, mask), constant(b, like=a))
 
 
@@ -92,4 +95,4 @@ def cholesky_inverse(x, upper=False) -> Tensor:
 def matrix_rank(x, tol=None) -> Tensor:
     """The number of singular values above ``tol`` (NumPy's default when None)."""
     x = _matrices(x, "matrix_rank")
-    return Tensor(np.asarray(np.linalg.matrix_rank(x.data, tol=tol)))
+    return Tensor(backend.asarray(np.linalg.matrix_rank(x.data, tol=tol)))

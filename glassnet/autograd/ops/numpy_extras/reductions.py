@@ -14,6 +14,7 @@ import builtins
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops as _lib  # for ops of sibling modules, looked up on use
 from glassnet.autograd.ops._operands import constant, normalize_axis
 from glassnet.autograd.ops.arithmetic import add, div, mul, sub
@@ -34,7 +35,7 @@ def _filled(x, value):
     """x with its nan entries replaced by ``value`` (they get no gradient)."""
     x = constant(x)
     if x.dtype.kind != "f":
-        return x, np.zeros(x.shape, bool)
+        return x, backend.get_array_module(x.data).zeros(x.shape, bool)
     nan = np.isnan(x.data)
     return where(nan, x.dtype.type(value), x), nan
 
@@ -113,7 +114,8 @@ def average(x, axis=None, weights=None) -> Tensor:
         shape = [1] * x.ndim
         shape[axis] = w.shape[0]
         w = reshape(w, tuple(shape))
-    return div(sum(mul(x, w), axis), sum(mul(Tensor(np.ones(x.shape, x.dtype)), w), axis))
+    ones = Tensor._from_op(backend.get_array_module(x.data).ones(x.shape, x.dtype), None)
+    return div(sum(mul(x, w), axis), sum(mul(ones, w), axis))
 
 
 def ptp(x, axis=None, keepdims=False) -> Tensor:
@@ -130,7 +132,8 @@ def trace(x, offset=0, axis1=0, axis2=1) -> Tensor:
     rest = tuple(i for i in range(x.ndim) if i not in (a, b))
     planes = transpose(x, rest + (a, b))
     rows, cols = x.shape[a], x.shape[b]
-    i = np.arange(builtins.max(0, -offset), builtins.min(rows, cols - offset))
+    xp = backend.get_array_module(x.data)
+    i = xp.arange(builtins.max(0, -offset), builtins.min(rows, cols - offset))
     if i.size == 0:
         return sum(planes[..., :0, 0], -1)
     return sum(planes[..., i, i + offset], -1)
@@ -176,6 +179,6 @@ def corrcoef(x) -> Tensor:
         x = reshape(x, (1, -1))
     centered = sub(x, _lib.mean(x, 1, keepdims=True))
     cov = _lib.matmul(centered, transpose(centered))
-    i = np.arange(x.shape[0])
+    i = backend.get_array_module(x.data).arange(x.shape[0])
     d = sqrt(cov[i, i])
     return div(div(cov, reshape(d, (-1, 1))), reshape(d, (1, -1)))

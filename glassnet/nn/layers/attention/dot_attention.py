@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.nn import masking
 from glassnet.nn import validation as check
@@ -103,15 +104,18 @@ class Attention(Layer):
              use_causal_mask=False):
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
-        query_mask = masking.as_bool_array(mask[0]) if mask else None
-        value_mask = masking.as_bool_array(mask[1]) if mask else None
         scores = self._calculate_scores(query, key)
+        xp = backend.get_array_module(scores.data)  # the masks are made where the scores are
+        query_mask = value_mask = None
+        if mask:
+            query_mask, value_mask = (masks_module.on_module(masking.as_bool_array(m), xp)
+                                      for m in mask[:2])
         scores_mask = None
         if value_mask is not None:
             scores_mask = np.expand_dims(value_mask, -2)  # (B, 1, Tv)
         if use_causal_mask:
             scores_mask = masks_module.combine(
-                scores_mask, masks_module.causal_mask(*scores.shape[-2:]))
+                scores_mask, masks_module.causal_mask(*scores.shape[-2:], xp=xp))
         if scores_mask is not None:
             scores = ops.where(scores_mask, scores, scores - _MASKED_OFFSET)
         weights = ops.softmax(scores, axis=-1)

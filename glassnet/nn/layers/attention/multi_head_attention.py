@@ -321,6 +321,7 @@ class MultiHeadAttention(Layer):
         layout (B, *other axes, N, L_q, L_k), or None."""
         n_attn = len(self._axes)
         scores_rank = self._input_rank + n_attn
+        xp = backend.get_array_module(query.data)  # the masks are made where the scores are
 
         def to_scores_rank(m):  # Keras adds the missing axes just before the query's axes
             while m.ndim < scores_rank:
@@ -329,7 +330,7 @@ class MultiHeadAttention(Layer):
 
         parts = []
         if attention_mask is not None:
-            m = masking.as_bool_array(attention_mask)
+            m = masks_module.on_module(masking.as_bool_array(attention_mask), xp)
             if m.ndim > scores_rank:
                 raise ValueError(f"{_NAME} '{self.name}': `attention_mask` of shape {m.shape} "
                                  f"has more axes than the attention scores ({scores_rank})")
@@ -345,15 +346,15 @@ class MultiHeadAttention(Layer):
                                  f"{tuple(query.shape)} (give an `attention_mask` instead)")
         else:
             b, t, s = query.shape[0], query.shape[1], value.shape[1]
-            qm = masks_module.padding_mask(query_mask, "query_mask", _NAME, (b, t))
-            vm = masks_module.padding_mask(value_mask, "value_mask", _NAME, (b, s))
-            km = masks_module.padding_mask(key_mask, "key_mask", _NAME, (b, s))
+            qm = masks_module.padding_mask(query_mask, "query_mask", _NAME, (b, t), xp)
+            vm = masks_module.padding_mask(value_mask, "value_mask", _NAME, (b, s), xp)
+            km = masks_module.padding_mask(key_mask, "key_mask", _NAME, (b, s), xp)
             parts += [None if qm is None else qm[:, None, :, None],
                       None if vm is None else vm[:, None, None, :],
                       None if km is None else km[:, None, None, :],
-                      masks_module.causal_mask(t, s) if use_causal_mask else None,
+                      masks_module.causal_mask(t, s, xp) if use_causal_mask else None,
                       None if self._sliding_window is None
-                      else masks_module.band_mask(t, s, self._sliding_window)]
+                      else masks_module.band_mask(t, s, self._sliding_window, xp)]
         mask = masks_module.combine(*parts)
         if mask is None:
             return None

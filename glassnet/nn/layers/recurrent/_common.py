@@ -12,6 +12,7 @@ import inspect
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn.layer import Layer
 
@@ -109,7 +110,13 @@ def as_tensor(value, dtype):
     """``value`` as a tensor of ``dtype`` (arrays become constants; tensors keep their graph)."""
     if isinstance(value, Tensor):
         return value if value.dtype == dtype else value.astype(dtype)
-    return Tensor._from_op(np.asarray(value, dtype=dtype), None)
+    return Tensor._from_op(backend.asarray(value, dtype=dtype), None)
+
+
+def zero_states(shape, dtype):
+    """Zeros of ``shape`` as a constant tensor on the current device (an RNN makes its
+    initial states under its input's device, so they are made where the sequence is)."""
+    return Tensor._from_op(backend.xp_for().zeros(shape, dtype), None)
 
 
 def incompatible_input(layer, shape, ndim):

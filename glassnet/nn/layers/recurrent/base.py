@@ -9,8 +9,11 @@ activations allow (``_run``), with the same results.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn import validation as check
@@ -27,6 +30,7 @@ from glassnet.nn.layers.recurrent._common import (
     pack,
     serialize_layer,
     unstack_time,
+    zero_states,
 )
 from glassnet.nn.layers.recurrent.stacked import StackedRNNCells
 from glassnet.nn.masking import as_bool_array
@@ -157,12 +161,17 @@ class RNN(Layer):
         if make is not None:
             states = make(batch_size=batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
-        return [as_tensor(np.zeros((batch_size, n), self.dtype), self.dtype)
-                for n in flat_sizes(self.state_size)]
+        return [zero_states((batch_size, n), self.dtype) for n in flat_sizes(self.state_size)]
 
     def _create_states(self, batch_size):
         self._batch_size = int(batch_size)
         self.states = self.get_initial_state(self._batch_size)
+
+    def _moved_to(self, device):
+        if self.states is not None:  # a stateful layer's carried states go along
+            self.states = pack(self.states, [Tensor._from_op(backend.to_device(s.data, device),
+                                                             None)
+                                             for s in flatten(self.states)])
 
     def reset_state(self):
         """Set a stateful layer's carried states back to zeros."""
@@ -217,7 +226,8 @@ class RNN(Layer):
         mask = self._sequence_mask(mask, inputs)
         if self.stateful:
             if self.states is None:
-                self._create_states(batch)
+                with _device_of(inputs):
+                    self._create_states(batch)
             elif batch != self._batch_size:
                 raise ValueError(
                     f"{type(self).__name__} '{self.name}': if an RNN is stateful, the batch size "
@@ -225,9 +235,13 @@ class RNN(Layer):
                     f"initial state. Expected batch size: {self._batch_size}. Received batch "
                     f"size: {batch}")
         if initial_state is not None:
-            states = self._given_states(initial_state, batch, "initial_state")
+            with _device_of(inputs):
+                states = self._given_states(initial_state, batch, "initial_state")
         elif self.stateful:
             states = self.states
+        elif backend.on_device(inputs.data):
+            with _device_of(inputs):  # zero states made on the sequence's GPU
+                states = self.get_initial_state(batch)
         else:
             states = self.get_initial_state(batch)
 
@@ -305,6 +319,13 @@ class RNN(Layer):
         dtype = {"dtype": config["dtype"]} if "dtype" in config else {}
         cell = deserialize_layer(config.pop("cell"), cls.__name__, custom_objects, **dtype)
         return cls(cell, **config)
+
+
+def _device_of(inputs):
+    """A block placing new arrays where ``inputs`` are (nothing to do on the CPU)."""
+    if backend.on_device(inputs.data):
+        return backend.device(backend.device_of(inputs.data))
+    return contextlib.nullcontext()
 
 
 def _per_sample(keep, like):

@@ -15,12 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import backend
+from glassnet.autograd.tensor import Tensor
 from glassnet.nn import activations as activations_module
 from glassnet.nn import initializers as initializers_module
 from glassnet.nn import regularizers as regularizers_module
 from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
-from glassnet.nn.layers.recurrent._common import as_tensor, flat_sizes
+from glassnet.nn.layers.recurrent._common import as_tensor, flat_sizes, zero_states
 
 
 def _constraint(value, arg, owner):
@@ -125,27 +126,28 @@ class RecurrentCell(Layer):
 
     def get_initial_state(self, batch_size=None):
         """Zeros of shape (batch_size, size), one per state."""
-        return [as_tensor(np.zeros((batch_size, n), self.dtype), self.dtype)
-                for n in flat_sizes(self.state_size)]
+        return [zero_states((batch_size, n), self.dtype) for n in flat_sizes(self.state_size)]
 
     # -- dropout masks (Keras's DropoutRNNCell) ---------------------------------------------
 
-    def _draw(self, shape, rate):
+    def _draw(self, like, rate):
+        # drawn on the device of ``like`` (the step input or state, a Tensor or an array)
+        like = like.data if isinstance(like, Tensor) else like
         generator = self._generator or backend.generator()
-        keep = generator.random(tuple(shape), dtype=np.float32) >= rate
+        keep = backend.random_uniform(generator, tuple(like.shape), np.float32, like) >= rate
         return keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - rate))
 
     def get_dropout_mask(self, step_input):
         """The input's dropout mask for this sequence ((batch, features), already scaled by
         1 / (1 - dropout)), drawn on first use; None without dropout."""
         if self._dropout_mask is None and self.dropout > 0:
-            self._dropout_mask = self._draw(step_input.shape, self.dropout)
+            self._dropout_mask = self._draw(step_input, self.dropout)
         return self._dropout_mask
 
     def get_recurrent_dropout_mask(self, step_input):
         """The recurrent state's dropout mask ((batch, units)), as ``get_dropout_mask``."""
         if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
-            self._recurrent_dropout_mask = self._draw(step_input.shape, self.recurrent_dropout)
+            self._recurrent_dropout_mask = self._draw(step_input, self.recurrent_dropout)
         return self._recurrent_dropout_mask
 
     def reset_dropout_mask(self):

@@ -10,8 +10,7 @@ activation runs the cell loop of ``RNN``, with the same results.
 
 from __future__ import annotations
 
-import numpy as np
-
+from glassnet import backend
 from glassnet.naming import snake_case
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.recurrent.base import RNN
@@ -75,11 +74,12 @@ class CellLayer(RNN):
     def _fused_inputs(self, sequences, states, mask, training):
         """The keyword arguments the fused ops share: mask, direction, dropout masks."""
         cell, batch = self.cell, sequences.shape[0]
+        xp = backend.get_array_module(sequences.data)  # the masks are drawn on its device
         input_mask = recurrent_mask = None
         if training and cell.dropout > 0:  # the cell's masks: drawn as its own loop would
-            input_mask = cell.get_dropout_mask(np.empty((batch, sequences.shape[2])))
+            input_mask = cell.get_dropout_mask(xp.empty((batch, sequences.shape[2])))
         if training and cell.recurrent_dropout > 0:
-            recurrent_mask = cell.get_recurrent_dropout_mask(np.empty((batch, cell.units)))
+            recurrent_mask = cell.get_recurrent_dropout_mask(xp.empty((batch, cell.units)))
         return {"mask": mask, "reverse": self.go_backwards, "input_dropout_mask": input_mask,
                 "recurrent_dropout_mask": recurrent_mask}
 

@@ -3,12 +3,12 @@ images or volumes. One cell class serves the three ranks; only the convolution d
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401 - the doctests use it
 
 from glassnet.autograd import ops
 from glassnet.nn import validation as check
 from glassnet.nn.layer import Layer
-from glassnet.nn.layers.recurrent._common import as_tensor
+from glassnet.nn.layers.recurrent._common import zero_states
 from glassnet.nn.layers.recurrent.base import RNN
 from glassnet.nn.layers.recurrent.cell_base import arguments_config, check_arguments
 from glassnet.nn.layers.recurrent.cells import LSTMCell
@@ -112,8 +112,8 @@ class ConvLSTMCell(LSTMCell):
                              f"{tuple(inputs.shape)}")
 
     def get_initial_state(self, batch_size=None):
-        zeros = np.zeros((batch_size, *self.state_shape), self.dtype)
-        return [as_tensor(zeros, self.dtype), as_tensor(zeros, self.dtype)]
+        zeros = zero_states((batch_size, *self.state_shape), self.dtype)
+        return [zeros, zeros]
 
     def call(self, inputs, states, training=False):
         h, c = self._states(states)

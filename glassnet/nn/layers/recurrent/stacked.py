@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.recurrent._common import (
-    as_tensor,
     call_cell,
     cell_output_size,
     check_cell,
     deserialize_layer,
     flat_sizes,
     serialize_layer,
+    zero_states,
 )
 
 
@@ -68,7 +66,7 @@ class StackedRNNCells(Layer):
                 states.append(list(initial) if isinstance(initial, (list, tuple))
                               else [initial])
             else:
-                states.append([as_tensor(np.zeros((batch_size, n), self.dtype), self.dtype)
+                states.append([zero_states((batch_size, n), self.dtype)
                                for n in flat_sizes(cell.state_size)])
         return states
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import backend
 from glassnet.autograd import ops
 from glassnet.nn.layer import Layer
 from glassnet.nn.layers.recurrent._common import (
@@ -63,7 +64,7 @@ class TimeDistributed(Wrapper):
         folded = ops.reshape(inputs, (batch * steps, *inputs.shape[2:]))
         kwargs = {}
         if mask is not None and getattr(self.layer, "_call_takes_mask", False):
-            mask = np.asarray(mask.data if hasattr(mask, "data") else mask, dtype=bool)
+            mask = backend.asarray(mask.data if hasattr(mask, "data") else mask, dtype=bool)
             if mask.shape[:2] != (batch, steps):
                 raise ValueError(f"TimeDistributed '{self.name}': the mask has shape "
                                  f"{mask.shape}, which does not fit the input's (batch, "

@@ -7,12 +7,73 @@ gradients against central finite differences in float64.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 import numpy as np
 import torch
 
 import glassnet as gn
+from glassnet import backend
 
 torch.set_num_threads(1)
+
+# Every check_op and check_layer can also run the op or layer on a GPU and compare with the
+# CPU: GLASSNET_TEST_DEVICE=standin runs it on a strict NumPy stand-in for CuPy
+# (tests/gpu/standin.py, any machine), =gpu on CuPy and a real GPU, =none not at all. Unset,
+# check_layer runs on the stand-in and check_op does not: a set of ops (sorting, some
+# linear algebra, CTC) still creates host arrays on the way (the GPU's open list, docs/gpu.md).
+_ASKED = os.environ.get("GLASSNET_TEST_DEVICE")
+TEST_DEVICE = _ASKED or "standin"
+if TEST_DEVICE not in ("standin", "gpu", "none"):
+    raise RuntimeError(f"GLASSNET_TEST_DEVICE must be 'standin', 'gpu' or 'none', not "
+                       f"{TEST_DEVICE!r}")
+if TEST_DEVICE == "none":
+    TEST_DEVICE = ""
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "gpu"))
+import standin  # noqa: E402
+
+
+def device_block():
+    """The block device checks run in: the stand-in installed, or the real GPU."""
+    if TEST_DEVICE == "gpu":
+        if not backend.gpu_available():
+            raise RuntimeError("GLASSNET_TEST_DEVICE=gpu, but CuPy or a GPU is missing")
+        return contextlib.nullcontext()
+    return standin.installed()
+# On a real GPU float32 sums run in another order (cuBLAS, parallel reductions).
+DEVICE_RTOL, DEVICE_ATOL = (1e-4, 1e-5) if TEST_DEVICE == "gpu" else (1e-5, 1e-6)
+
+
+def _host(a):
+    return None if a is None else backend.to_host(a)
+
+
+def check_on_device(fn, arrays, upstream, value, grads, rtol=None, atol=None):
+    """Run ``fn`` on GPU tensors (float32) and compare its value and gradients with the CPU's
+    ``value`` and ``grads``; every result must stay on the GPU. A no-op without a test device
+    (and, for ops, unless GLASSNET_TEST_DEVICE asks for one).
+    """
+    if not TEST_DEVICE or _ASKED is None:
+        return
+    with device_block():
+        _check_on_device(fn, arrays, upstream, value, grads, rtol, atol)
+
+
+def _check_on_device(fn, arrays, upstream, value, grads, rtol, atol):
+    rtol = DEVICE_RTOL if rtol is None else max(rtol, DEVICE_RTOL)
+    atol = DEVICE_ATOL if atol is None else max(atol, DEVICE_ATOL)
+    with gn.device("gpu"):
+        ts = [gn.tensor(a, dtype=np.float32, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    assert backend.on_device(out.data), f"the result left the GPU: {type(out.data)}"
+    out.backward(backend.to_device(upstream.astype(np.float32), "gpu"))
+    np.testing.assert_allclose(out.numpy(), value, rtol=rtol, atol=atol, err_msg="GPU forward")
+    for i, (t, g) in enumerate(zip(ts, grads)):
+        assert backend.on_device(t.grad), f"the gradient of input {i} left the GPU"
+        np.testing.assert_allclose(_host(t.grad), _host(g), rtol=rtol, atol=atol,
+                                   err_msg=f"GPU gradient of input {i}")
 
 
 def random_inputs(shapes, low=-2.0, high=2.0, kinks=(), seed=0):
@@ -99,7 +160,8 @@ def check_broadcast_gradients(op, a_shape=(3, 1), b_shape=(4,), seed=3):
 
 
 def check_op(fn, torch_fn, shapes, *, low=-2.0, high=2.0, kinks=(), seed=0,
-             rtol=1e-5, atol=1e-5, fd_rtol=1e-5, fd_atol=1e-6, arrays=None, fd=True):
+             rtol=1e-5, atol=1e-5, fd_rtol=1e-5, fd_atol=1e-6, arrays=None, fd=True,
+             device=True):
     """Compare ``fn`` (glassnet) with ``torch_fn`` (PyTorch) on random inputs of ``shapes``.
 
     Checks, in float32, the forward value and the gradient of every input under a random
@@ -116,6 +178,8 @@ def check_op(fn, torch_fn, shapes, *, low=-2.0, high=2.0, kinks=(), seed=0,
     upstream = rng.standard_normal(out_shape)
 
     value, grads = _run_glassnet(fn, arrays, np.float32, upstream)
+    if device:  # False for ops that draw random numbers (a GPU generator draws others)
+        check_on_device(fn, arrays, upstream, value, grads, rtol, atol)
     if torch_fn is not None:
         ref_value, ref_grads = _run_torch(torch_fn, arrays, upstream)
         assert value.shape == ref_value.shape, f"shape {value.shape} vs torch {ref_value.shape}"
@@ -130,6 +194,59 @@ def check_op(fn, torch_fn, shapes, *, low=-2.0, high=2.0, kinks=(), seed=0,
     for i, (a, n) in enumerate(zip(analytic, numeric)):
         np.testing.assert_allclose(a, n, rtol=fd_rtol, atol=fd_atol,
                                    err_msg=f"finite differences, input {i}")
+
+
+def check_layer_on_device(layer, x32, multi, upstream, training, rtol=None, atol=None):
+    """A copy of ``layer`` built on the GPU with the same weights gives the same output and
+    gradients (inputs and trainable weights) as ``layer`` on the CPU, all kept on the GPU. A
+    no-op without a test device. Layers that draw random numbers while training are compared
+    in inference mode (a GPU generator draws other numbers than the host's)."""
+    if not TEST_DEVICE:
+        return
+    with device_block():
+        _check_layer_on_device(layer, x32, multi, upstream, training, rtol, atol)
+
+
+def _check_layer_on_device(layer, x32, multi, upstream, training, rtol, atol):
+    rtol = DEVICE_RTOL if rtol is None else max(rtol, DEVICE_RTOL)
+    atol = DEVICE_ATOL if atol is None else max(atol, DEVICE_ATOL)
+    config = layer.get_config()
+    x_in = x32 if multi else x32[0]
+    if training:  # a layer that draws while training draws other numbers on a GPU
+        with gn.no_grad():
+            first, again = (layer(x_in, training=True).numpy() for _ in range(2))
+        training = bool(np.array_equal(first, again, equal_nan=True))
+    with gn.device("gpu"):
+        twin = type(layer).from_config(config)
+        twin(x_in, training=False)
+    twin.set_weights(layer.get_weights())
+    for w in twin.weights:
+        assert backend.on_device(w.data), f"weight {w.name} of the GPU copy is on the host"
+    with gn.device("gpu"):
+        ts = [gn.tensor(a, dtype=np.float32, requires_grad=True) for a in x32]
+        g_up = gn.tensor(upstream.astype(np.float32))
+    for p in twin.trainable_weights:
+        p.grad = None
+    out = twin(ts if multi else ts[0], training=training)
+    assert backend.on_device(out.data), f"{layer.name}: the output left the GPU"
+    if not out.requires_grad:  # not differentiable (a preprocessing layer): the values only
+        with gn.no_grad():
+            ref = layer(x_in, training=training)
+        np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=rtol, atol=atol,
+                                   err_msg=f"{layer.name}: GPU forward")
+        return
+    ref_out, ref_grads = _layer_analytic_grads(layer, x32, multi, upstream, training,
+                                               np.float32)
+    out.backward(g_up)
+    np.testing.assert_allclose(out.numpy(), ref_out.numpy(), rtol=rtol, atol=atol,
+                               err_msg=f"{layer.name}: GPU forward")
+    grads = [t.grad for t in ts] + [p.grad for p in twin.trainable_weights]
+    for i, (g, ref) in enumerate(zip(grads, ref_grads)):
+        if ref is None:
+            continue
+        assert g is not None and backend.on_device(g), f"{layer.name}: gradient {i} left the GPU"
+        np.testing.assert_allclose(_host(g), _host(ref), rtol=rtol, atol=atol,
+                                   err_msg=f"{layer.name}: GPU gradient {i}")
 
 
 def _layer_inputs(shapes, low, high, kinks, seed):
@@ -220,6 +337,8 @@ def check_layer(make, input_shape, *, expected_output_shape=None, expected_param
             assert a is not None, f"gradient {i} missing"
             np.testing.assert_allclose(a, n, rtol=fd_rtol, atol=fd_atol,
                                        err_msg=f"finite differences, gradient {i}")
+
+    check_layer_on_device(layer, x32, multi, upstream, training, rtol, atol)
 
     if torch_module is not None:
         pairs = torch_weights(layer, torch_module) if torch_weights else []

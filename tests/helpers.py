@@ -46,6 +46,12 @@ def device_block():
 DEVICE_RTOL, DEVICE_ATOL = (1e-4, 1e-5) if TEST_DEVICE == "gpu" else (1e-5, 1e-6)
 
 
+def _device_tolerances(rtol, atol):
+    """The caller's tolerances, never tighter than a GPU's summation order allows."""
+    return (DEVICE_RTOL if rtol is None else max(rtol, DEVICE_RTOL),
+            DEVICE_ATOL if atol is None else max(atol, DEVICE_ATOL))
+
+
 def _host(a):
     return None if a is None else backend.to_host(a)
 
@@ -62,8 +68,7 @@ def check_on_device(fn, arrays, upstream, value, grads, rtol=None, atol=None):
 
 
 def _check_on_device(fn, arrays, upstream, value, grads, rtol, atol):
-    rtol = DEVICE_RTOL if rtol is None else max(rtol, DEVICE_RTOL)
-    atol = DEVICE_ATOL if atol is None else max(atol, DEVICE_ATOL)
+    rtol, atol = _device_tolerances(rtol, atol)
     with gn.device("gpu"):
         ts = [gn.tensor(a, dtype=np.float32, requires_grad=True) for a in arrays]
     out = fn(*ts)
@@ -208,8 +213,7 @@ def check_layer_on_device(layer, x32, multi, upstream, training, rtol=None, atol
 
 
 def _check_layer_on_device(layer, x32, multi, upstream, training, rtol, atol):
-    rtol = DEVICE_RTOL if rtol is None else max(rtol, DEVICE_RTOL)
-    atol = DEVICE_ATOL if atol is None else max(atol, DEVICE_ATOL)
+    rtol, atol = _device_tolerances(rtol, atol)
     config = layer.get_config()
     x_in = x32 if multi else x32[0]
     if training:  # a layer that draws while training draws other numbers on a GPU
